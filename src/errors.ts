@@ -1,0 +1,94 @@
+/**
+ * Every error the product raises on purpose, each with a stable code. Callers decide retry,
+ * dead-letter or exit by `code` and `retriable`, never by message text (STYLE.md, habit 7).
+ * A test keeps the codes unique and documented (test/errors.test.ts).
+ */
+
+export interface HeatmapErrorOptions {
+  cause?: unknown;
+  retriable?: boolean;
+}
+
+/** Base class: a coded error with a message that names the bad value. */
+export class HeatmapError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: HeatmapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** The user must act: a bad flag, option or environment variable (exit code 2). */
+export class UsageError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_USAGE', message, options);
+  }
+}
+
+/** A file or folder the user named cannot be read or recognised. */
+export class InputFileError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_INPUT_FILE', message, options);
+  }
+}
+
+/** A provider response that cannot be decoded (counted once as `decode_error`). */
+export class DecodeError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_DECODE', message, options);
+  }
+}
+
+/** The store failed; `retriable` when the failure may pass (a busy database, a lost connection). */
+export class StoreError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_STORE', message, options);
+  }
+}
+
+/** The log failed; `retriable` as for StoreError. */
+export class LogError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_LOG', message, options);
+  }
+}
+
+/** A checkpoint does not fit the running engine (other resolution or window length). */
+export class CheckpointMismatchError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_CHECKPOINT_MISMATCH', message, options);
+  }
+}
+
+/** An HTTP query parameter is invalid; the API answers 400 with this message. */
+export class BadParameterError extends HeatmapError {
+  readonly parameter: string;
+
+  constructor(parameter: string, message: string, options?: HeatmapErrorOptions) {
+    super('HM_BAD_PARAMETER', message, options);
+    this.parameter = parameter;
+  }
+}
+
+/** An upstream (a live API) answered with an error; retriable for 429 and 5xx. */
+export class UpstreamError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_UPSTREAM', message, options);
+  }
+}
+
+/** All codes, for documentation and the uniqueness test. */
+export const ERROR_CODES: Record<string, string> = {
+  HM_USAGE: 'a bad flag, option or environment variable; fix the command line',
+  HM_INPUT_FILE: 'an input file or folder cannot be read or recognised',
+  HM_DECODE: 'a provider response cannot be decoded; counted as decode_error',
+  HM_STORE: 'the store failed; retried when retriable',
+  HM_LOG: 'the log failed; retried when retriable',
+  HM_CHECKPOINT_MISMATCH: 'the checkpoint was written with other engine settings; use a new database',
+  HM_BAD_PARAMETER: 'an HTTP query parameter is invalid; answered with 400',
+  HM_UPSTREAM: 'a live API answered with an error; retried on 429 and 5xx',
+};

@@ -1,0 +1,123 @@
+/**
+ * The store interface: tiles, latest positions, checkpoints and dead letters behind one contract,
+ * implemented by the SQLite store (embedded profile) and, later, MongoDB (distributed profile).
+ * Writes carry totals keyed by identity, never increments, so a replayed batch changes nothing.
+ */
+import type { DeadLetter, PositionEvent } from '../event/position-event.js';
+
+/** [longitude, latitude], GeoJSON order. */
+export type LngLat = [number, number];
+
+/** One tile: the aggregate of one (provider, grid, cell, window), as totals (SPEC 3). */
+export interface TileRecord {
+  provider: string;
+  /** `h3r<res>`, e.g. `h3r8`. */
+  grid: string;
+  cellId: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  /** Unique reports in the cell and window. */
+  count: number;
+  /** Distinct vehicleIds. */
+  vehicles: number;
+  /** Sum of the non-null speeds, so that merges over windows average over all samples. */
+  speedSumKmh: number;
+  speedSamples: number;
+  /** speedSumKmh / speedSamples rounded to 0.001 km/h, null when there is no sample. */
+  avgSpeedKmh: number | null;
+  /** Centre of the cell. */
+  centroid: LngLat;
+  staleAtMs: number;
+}
+
+/** Counters of an engine: every input record lands in exactly one of accepted, duplicates, late, rejected. */
+export interface EngineStats {
+  accepted: number;
+  duplicates: number;
+  late: number;
+  rejected: Record<string, number>;
+  cleaned: Record<string, number>;
+  /** Watermark in epoch ms, null before the first event. */
+  watermarkMs: number | null;
+  /** Largest ts that passed validation, the stream's clock. */
+  newestEventMs: number | null;
+  batches: number;
+  /** Wall-clock time of the last committed batch. */
+  lastBatchAtMs: number | null;
+}
+
+/** Opaque log position: partition (or `0` for the embedded log) to the next offset to read. */
+export type LogPosition = Record<string, number>;
+
+/** A planned micro-batch: the log range it covers, written before it runs (as Spark's offset log). */
+export interface BatchPlan {
+  batchId: number;
+  from: LogPosition;
+  to: LogPosition;
+}
+
+/** What an engine has durably done: the last committed batch, where to read next, its state. */
+export interface Checkpoint {
+  engineId: string;
+  batchId: number;
+  position: LogPosition;
+  /** Serialized engine state (open windows, dedupe keys, watermark, counters). */
+  state: string;
+}
+
+/** Everything one micro-batch writes, committed atomically where the store can. */
+export interface BatchCommit {
+  tiles: TileRecord[];
+  /** Candidate latest positions; the store keeps, per vehicle, the one with the greatest ts. */
+  positions: PositionEvent[];
+  deadLetters: DeadLetter[];
+  checkpoint: Checkpoint;
+  stats: EngineStats;
+}
+
+/** Filters shared by the map routes (SPEC 5). */
+export interface MapQuery {
+  providers?: string[];
+  /** [minLon, minLat, maxLon, maxLat]. */
+  bbox?: [number, number, number, number];
+  limit: number;
+}
+
+export interface TilePage {
+  windowStartMs: number | null;
+  windowEndMs: number | null;
+  tiles: TileRecord[];
+  truncated: boolean;
+}
+
+export interface PositionPage {
+  positions: PositionEvent[];
+  truncated: boolean;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  kind: string;
+  detail?: string;
+}
+
+/** The store contract; every implementation runs the same contract suite (test/store). */
+export interface Store {
+  readonly kind: string;
+  commitBatch(commit: BatchCommit): Promise<void>;
+  savePlan(engineId: string, plan: BatchPlan): Promise<void>;
+  loadPlan(engineId: string): Promise<BatchPlan | null>;
+  loadCheckpoint(engineId: string): Promise<Checkpoint | null>;
+  /** Tiles of the newest window that has data under the query's provider filter. */
+  readLatestTiles(query: MapQuery): Promise<TilePage>;
+  /** Tiles of windows whose end lies within `minutes` of the newest windowEnd, merged per cell. */
+  readTileRange(query: MapQuery & { minutes: number }): Promise<TilePage>;
+  /** Latest positions with ts within maxAgeSec of the stream's clock (the newest position ts). */
+  readPositions(query: MapQuery & { maxAgeSec: number }): Promise<PositionPage>;
+  readStats(engineId?: string): Promise<EngineStats | null>;
+  readDeadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Deletes tiles whose staleAt is at or before `clockMs`; returns how many. */
+  sweepExpired(clockMs: number): Promise<number>;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
