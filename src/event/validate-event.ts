@@ -1,0 +1,191 @@
+/**
+ * Validation of position events (SPEC 1). Checks run in the order the SPEC gives, and the first
+ * that fails decides the reason. Optional fields that break their rule are repaired to null and
+ * counted under `cleaned`, so a bad bearing never costs a position.
+ */
+import type { CleanableField, PositionEvent, RejectReason } from './position-event.js';
+import { rfc3339ToMs } from './rfc3339.js';
+
+/** Messages above this many bytes are `too_large` (SPEC 1: 64 KiB). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Events more than this far ahead of the engine's clock are `future_timestamp` (SPEC 1). */
+export const MAX_FUTURE_MS = 5 * 60 * 1000;
+
+const PROVIDER_NAME = /^[a-z0-9][a-z0-9._-]{0,47}$/;
+
+/** The outcome of validating one record: an event, or a reason with a detail naming the bad value. */
+export type ValidationResult =
+  | { ok: true; event: PositionEvent; cleaned: CleanableField[] | null }
+  | { ok: false; reason: RejectReason; detail: string; provider?: string };
+
+/** Whether `name` is a valid provider name (SPEC 1), e.g. `mbta` or `gtfsrt.mbta`. */
+export function isProviderName(name: unknown): name is string {
+  return typeof name === 'string' && PROVIDER_NAME.test(name);
+}
+
+function reject(reason: RejectReason, detail: string, provider?: unknown): ValidationResult {
+  return typeof provider === 'string'
+    ? { ok: false, reason, detail, provider }
+    : { ok: false, reason, detail };
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function codePointLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is a single code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/**
+ * Parses and validates one message as read from the log.
+ *
+ * @param value - the message, as a string or UTF-8 bytes
+ * @param nowMs - the engine's clock, for `future_timestamp`
+ * @returns the event, or the reason it is rejected
+ */
+export function validateMessage(value: string | Uint8Array, nowMs: number): ValidationResult {
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength;
+  if (bytes > MAX_MESSAGE_BYTES) {
+    return reject(
+      'too_large',
+      `message of ${bytes} bytes is over the limit of ${MAX_MESSAGE_BYTES}`,
+    );
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof value === 'string' ? value : Buffer.from(value).toString('utf8'));
+  } catch (err) {
+    return reject('bad_json', `not JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return reject('bad_json', `not a JSON object: ${describe(parsed)}`);
+  }
+  return validateEvent(parsed as Record<string, unknown>, nowMs);
+}
+
+/**
+ * Validates a parsed event object: required fields, coordinates, timestamp, then optional fields.
+ *
+ * @param raw - the object, with `ts` as an RFC 3339 string
+ * @param nowMs - the engine's clock, for `future_timestamp`
+ * @returns the event, or the reason it is rejected
+ */
+export function validateEvent(raw: Record<string, unknown>, nowMs: number): ValidationResult {
+  const { provider, vehicleId, lat, lon, ts } = raw;
+
+  // Stage 1: presence of the required fields.
+  if (provider == null) return reject('missing_field', 'provider is missing');
+  if (vehicleId == null) return reject('missing_field', 'vehicleId is missing', provider);
+  if (lat == null) return reject('missing_field', 'lat is missing', provider);
+  if (lon == null) return reject('missing_field', 'lon is missing', provider);
+  if (ts == null) return reject('missing_field', 'ts is missing', provider);
+
+  // Stage 2: types and forms.
+  if (!isProviderName(provider)) {
+    return reject('bad_field', `provider ${describe(provider)} is not a valid provider name`);
+  }
+  if (typeof vehicleId !== 'string') {
+    return reject('bad_field', `vehicleId ${describe(vehicleId)} is not a string`, provider);
+  }
+  const idLength = codePointLength(vehicleId);
+  if (idLength < 1 || idLength > 128) {
+    return reject('bad_field', `vehicleId has ${idLength} code points, not 1 to 128`, provider);
+  }
+  if (typeof lat !== 'number')
+    return reject('bad_field', `lat ${describe(lat)} is not a number`, provider);
+  if (typeof lon !== 'number')
+    return reject('bad_field', `lon ${describe(lon)} is not a number`, provider);
+
+  // Stage 3: coordinates.
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) {
+    return reject('bad_coordinates', `lat ${lat} is outside -90..90`, provider);
+  }
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) {
+    return reject('bad_coordinates', `lon ${lon} is outside -180..180`, provider);
+  }
+  if (lat === 0 && lon === 0) return reject('null_island', 'position is exactly (0, 0)', provider);
+
+  // Stage 4: time. A ts that is not a string is not an RFC 3339 date-time either.
+  const tsMs = typeof ts === 'string' ? rfc3339ToMs(ts) : null;
+  if (tsMs === null) {
+    return reject('bad_timestamp', `ts ${describe(ts)} is not an RFC 3339 date-time`, provider);
+  }
+  if (tsMs - nowMs > MAX_FUTURE_MS) {
+    return reject('future_timestamp', `ts ${describe(ts)} is more than 5 minutes ahead`, provider);
+  }
+
+  // Stage 5: optional fields, repaired rather than rejected.
+  return cleanOptionalFields(raw, { provider, vehicleId, lat, lon, tsMs });
+}
+
+type RequiredPart = Pick<PositionEvent, 'provider' | 'vehicleId' | 'lat' | 'lon' | 'tsMs'>;
+
+function cleanOptionalFields(
+  raw: Record<string, unknown>,
+  required: RequiredPart,
+): ValidationResult {
+  let cleaned: CleanableField[] | null = null;
+  const fix = (field: CleanableField): null => {
+    (cleaned ??= []).push(field);
+    return null;
+  };
+
+  const speed = raw.speedKmh;
+  const speedKmh =
+    speed == null
+      ? null
+      : typeof speed === 'number' && speed >= 0 && speed <= 2000
+        ? speed
+        : fix('speedKmh');
+  const rawBearing = raw.bearing;
+  const bearingOk = typeof rawBearing === 'number' && rawBearing >= 0 && rawBearing <= 360;
+  const bearing =
+    rawBearing == null ? null : bearingOk ? (rawBearing === 360 ? 0 : rawBearing) : fix('bearing');
+  const accuracy = raw.accuracyM;
+  const accuracyM =
+    accuracy == null
+      ? null
+      : typeof accuracy === 'number' && accuracy >= 0 && Number.isFinite(accuracy)
+        ? accuracy
+        : fix('accuracyM');
+
+  const event: PositionEvent = { ...required, speedKmh, bearing, accuracyM };
+
+  // Extensions: kept when of their type, dropped (and counted) when not.
+  const { altitudeM, onGround, label, routeId, mode } = raw;
+  if (altitudeM != null) {
+    if (typeof altitudeM === 'number' && Number.isFinite(altitudeM)) event.altitudeM = altitudeM;
+    else fix('altitudeM');
+  }
+  if (onGround != null) {
+    if (typeof onGround === 'boolean') event.onGround = onGround;
+    else fix('onGround');
+  }
+  if (label != null) {
+    if (typeof label === 'string') event.label = label;
+    else fix('label');
+  }
+  if (routeId != null) {
+    if (typeof routeId === 'string') event.routeId = routeId;
+    else fix('routeId');
+  }
+  if (mode != null) {
+    if (typeof mode === 'string') event.mode = mode;
+    else fix('mode');
+  }
+  return { ok: true, event, cleaned };
+}
