@@ -81,6 +81,13 @@ export class UpstreamError extends HeatmapError {
   }
 }
 
+/** A string is not a valid H3 cell id (a tile read from a store that should only hold valid cells). */
+export class InvalidCellError extends HeatmapError {
+  constructor(message: string, options?: HeatmapErrorOptions) {
+    super('HM_BAD_CELL', message, options);
+  }
+}
+
 /** All codes, for documentation and the uniqueness test. */
 export const ERROR_CODES: Record<string, string> = {
   HM_USAGE: 'a bad flag, option or environment variable; fix the command line',
@@ -91,4 +98,5 @@ export const ERROR_CODES: Record<string, string> = {
   HM_CHECKPOINT_MISMATCH: 'the checkpoint was written with other engine settings; use a new database',
   HM_BAD_PARAMETER: 'an HTTP query parameter is invalid; answered with 400',
   HM_UPSTREAM: 'a live API answered with an error; retried on 429 and 5xx',
+  HM_BAD_CELL: 'a string is not a valid H3 cell id; the store holds a corrupt tile',
 };
