@@ -1,0 +1,47 @@
+# Mobility Heatmap: the two commands of the README, and the steps behind them.
+#   make demo   installs what it needs, builds, and serves the live map at http://127.0.0.1:5000
+#   make test   installs what it needs (Chromium included), builds, and runs every test
+# The shared recordings are read in place from RECORDINGS_DIR; they are never copied here.
+
+RECORDINGS_DIR ?= $(if $(wildcard ../shared/data/recordings/PROVENANCE.md),$(abspath ../shared/data/recordings),)
+export RECORDINGS_DIR
+
+NODE_STAMP := node_modules/.installed
+BUILD_STAMP := dist/.built
+SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.json
+
+.PHONY: demo test build deps bench conformance conformance-update chromium clean
+
+demo: build
+	node dist/src/cli/main.js demo $(DEMO_ARGS)
+
+test: build chromium
+	bash scripts/run-tests.sh
+
+bench: build
+	node dist/src/cli/main.js bench $(BENCH_ARGS)
+
+build: $(BUILD_STAMP)
+
+deps: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
+	npm run --silent build
+	@touch $@
+
+conformance: build
+	node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate
+
+# Rewrites every conformance/cases/*/expected.json: review the diff by hand before committing.
+conformance-update: build
+	node conformance/run-conformance.mjs --update -- node dist/src/cli/main.js aggregate
+
+chromium:
+	bash scripts/ensure-chromium.sh
+
+clean:
+	rm -rf dist .data

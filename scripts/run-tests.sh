@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test: unit tests, integration tests (the built CLI, the demo, Chromium), and the
+# conformance folder against the TypeScript engine. Ends with one summary line:
+# "tests: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .data
+status=0
+
+npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-report.json || status=1
+
+node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate | tee .data/conformance.txt
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0, skipped = 0;
+try {
+  const r = JSON.parse(fs.readFileSync(".data/vitest-report.json", "utf8"));
+  passed = r.numPassedTests; failed = r.numFailedTests; skipped = r.numPendingTests + (r.numTodoTests || 0);
+} catch { failed++; }
+const c = fs.readFileSync(".data/conformance.txt", "utf8").match(/conformance: (\d+) passed, (\d+) failed/);
+if (c) { passed += +c[1]; failed += +c[2]; } else { failed++; }
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 ? 0 : 1);
+' || status=1
+exit $status
