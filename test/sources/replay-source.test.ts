@@ -311,7 +311,7 @@ describe.skipIf(!HAVE_RECORDINGS)('loadReplayBatches on real recordings', () => 
         passes[pass]!.add(id);
         ahead = Math.max(ahead, ts - clock);
       }
-      rows[pass] += entries.length;
+      rows[pass] = rows[pass]! + entries.length;
       appends += 1;
       if (appends === 2 * batches.length) controller.abort();
     }, controller.signal);
