@@ -2,15 +2,14 @@
  * `mobility-heatmap aggregate`: batch mode of SPEC 4, printing one JSON object on standard output.
  */
 import { Command } from 'commander';
-import { engineSettingsFromEnv } from '../config.js';
 import { aggregateFiles } from '../engine/aggregate-files.js';
 import { loggerFor } from '../logger.js';
-import { feedName, intInRange, isoTime } from './options.js';
+import { addEngineSettingOptions, engineSettingsOf } from './engine-settings-options.js';
+import { feedName, isoTime } from './options.js';
 
 /** Builds the `aggregate` command. */
 export function aggregateCommand(): Command {
-  const env = engineSettingsFromEnv();
-  return new Command('aggregate')
+  const command = new Command('aggregate')
     .summary('aggregate files into tiles and latest positions, printed as JSON')
     .description(
       'Reads NDJSON events or provider recordings (MBTA V3 JSON, OpenSky JSON, GTFS-RT protobuf or\n' +
@@ -18,50 +17,28 @@ export function aggregateCommand(): Command {
         'given (a LAMP file: one per feed timestamp). Prints {"tiles", "positions", "stats"} (SPEC 4).',
     )
     .argument('<file...>', 'input files')
-    .option('--res <n>', 'H3 resolution (env H3_RES)', intInRange(0, 15), env.res)
-    .option(
-      '--tile-minutes <n>',
-      'window length in minutes (env TILE_MINUTES)',
-      intInRange(1, 1440),
-      env.tileMinutes,
-    )
-    .option(
-      '--watermark-seconds <n>',
-      'watermark delay in seconds (env WATERMARK_SECONDS)',
-      intInRange(0, 86_400 * 30),
-      env.watermarkSeconds,
-    )
-    .option(
-      '--ttl-minutes <n>',
-      'tiles are stale this long after their window (env TTL_MINUTES)',
-      intInRange(1, 525_600),
-      env.ttlMinutes,
-    )
     .option('--now <iso>', "the engine's clock for future timestamps (default: now)", isoTime)
     .option('--feed <name>', 'name GTFS-RT inputs gtfsrt.<name>', feedName)
-    .option('--pretty', 'indent the JSON output')
-    .action(async (files: string[], opts) => {
-      const logger = loggerFor('cli');
-      const started = Date.now();
-      let lastLog = started;
-      const result = await aggregateFiles(files, {
-        res: opts.res,
-        tileMinutes: opts.tileMinutes,
-        watermarkSeconds: opts.watermarkSeconds,
-        ttlMinutes: opts.ttlMinutes,
-        nowMs: opts.now ?? Date.now(),
-        ...(opts.feed === undefined ? {} : { feed: opts.feed }),
-        onBatch: (done) => {
-          if (Date.now() - lastLog > 5000) {
-            lastLog = Date.now();
-            logger.info(done, 'aggregate progress');
-          }
-        },
-      });
-      logger.info(
-        { files: files.length, ms: Date.now() - started, stats: result.stats },
-        'aggregate done',
-      );
-      process.stdout.write(JSON.stringify(result, null, opts.pretty ? 2 : undefined) + '\n');
+    .option('--pretty', 'indent the JSON output');
+  return addEngineSettingOptions(command).action(async (files: string[], opts) => {
+    const logger = loggerFor('cli');
+    const started = Date.now();
+    let lastLog = started;
+    const result = await aggregateFiles(files, {
+      ...engineSettingsOf(opts),
+      nowMs: opts.now ?? Date.now(),
+      ...(opts.feed === undefined ? {} : { feed: opts.feed }),
+      onBatch: (done) => {
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          logger.info(done, 'aggregate progress');
+        }
+      },
     });
+    logger.info(
+      { files: files.length, ms: Date.now() - started, stats: result.stats },
+      'aggregate done',
+    );
+    process.stdout.write(JSON.stringify(result, null, opts.pretty ? 2 : undefined) + '\n');
+  });
 }

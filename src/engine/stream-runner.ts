@@ -27,7 +27,7 @@ export interface StreamRunnerOptions {
   /** The engine's clock, for `future_timestamp`. */
   clock?: () => number;
   /** Called after every committed batch. */
-  onCommit?: (info: { batchId: number; records: number; tiles: number }) => void;
+  onCommit?: (info: { batchId: number; records: number; tiles: number; position: LogPosition }) => void;
   logger?: Logger;
 }
 
@@ -126,7 +126,7 @@ export async function runStream(
       { batchId, records: entries.length, tiles: out.tiles.length, ms: Date.now() - started },
       'batch committed',
     );
-    options.onCommit?.({ batchId, records: entries.length, tiles: out.tiles.length });
+    options.onCommit?.({ batchId, records: entries.length, tiles: out.tiles.length, position });
   }
   logger.info({ engineId, batchId, stats: engine.stats }, 'engine stopped');
   return engine;

@@ -42,6 +42,11 @@ export interface ReplayOptions {
   progressEvery?: number;
   /** The wall clock, in epoch ms (default Date.now). */
   now?: () => number;
+  /**
+   * Told the (shifted) capture time of each snapshot just before it is appended, so that an
+   * engine can judge `future_timestamp` by the stream's clock when the replay runs fast.
+   */
+  onStreamTime?: (ms: number) => void;
   /** How to wait (default a timer that an abort cuts short). */
   sleep?: Sleep;
 }
@@ -120,7 +125,8 @@ export function mergeByCaptureTime(files: RecordBatch[][]): RecordBatch[] {
  * count as a duplicate. So no report of one pass comes back in another.
  *
  * Limitation: with `speed` above 1 or capped gaps, event times run ahead of the wall clock; an
- * engine that judges `future_timestamp` (SPEC 1) by the wall clock rejects them after 5 minutes.
+ * engine that judges `future_timestamp` (SPEC 1) by the wall clock would reject them after 5
+ * minutes, so the embedded pipeline judges by the stream's clock, fed by `onStreamTime`.
  *
  * @param batches - snapshots in the order to play (see loadReplayBatches); kept, not copied
  * @param opts - see ReplayOptions
@@ -149,6 +155,7 @@ export function createReplaySource(batches: RecordBatch[], opts: ReplayOptions =
     loop: opts.loop ?? true,
     now: opts.now ?? Date.now,
     sleep: opts.sleep ?? sleepUnlessAborted,
+    onStreamTime: opts.onStreamTime,
   };
   return { name: 'replay', run: (sink, signal) => play(batches, settings, sink, signal) };
 }
@@ -161,6 +168,7 @@ interface PlaySettings {
   loop: boolean;
   now: () => number;
   sleep: Sleep;
+  onStreamTime: ((ms: number) => void) | undefined;
 }
 
 async function play(
@@ -220,6 +228,7 @@ async function play(
 
       const batch = batches[i]!;
       const entries = shiftedEntries(batch.records, shift, keep);
+      s.onStreamTime?.(times[i]! + shift);
       await sink(entries);
       done.snapshots += 1;
       done.events += entries.length;

@@ -1,0 +1,113 @@
+/**
+ * The embedded profile in one process: a source appends to the embedded log, the TypeScript
+ * engine runs micro-batches from it into the SQLite store, and the API serves the store and the
+ * page. Log, store and checkpoints share one SQLite file.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EngineSettings } from '../config.js';
+import { buildApiServer } from '../api/server.js';
+import type { PageConfig } from '../api/page-config.js';
+import { runStream } from '../engine/stream-runner.js';
+import { openEmbeddedLog } from '../log/embedded-log.js';
+import { loggerFor } from '../logger.js';
+import type { Source } from '../sources/source.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+
+/** The built page, beside the compiled CLI (dist/web next to dist/src). */
+export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export interface EmbeddedStackOptions {
+  dbFile: string;
+  /** Start from an empty file (the demo's default) rather than resume its checkpoint. */
+  fresh: boolean;
+  settings: EngineSettings;
+  host: string;
+  port: number;
+  page: PageConfig;
+  triggerMs: number;
+  /** Builds the source once the API listens (loading recordings may take seconds). */
+  makeSource: (streamClock: { advance(ms: number): void }) => Promise<Source>;
+}
+
+export interface RunningStack {
+  url: string;
+  /** Resolves when everything has stopped. */
+  done: Promise<void>;
+  stop(): void;
+}
+
+/** Removes an SQLite file with its WAL and shared-memory companions. */
+export function removeDatabase(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+}
+
+/**
+ * Starts the embedded profile and serves the map.
+ *
+ * @param opts - database file, engine settings, address, page settings and the source
+ * @returns the address and a handle to stop everything
+ * @throws StoreError when the database cannot be opened; Fastify's error when the port is taken
+ */
+export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<RunningStack> {
+  const logger = loggerFor('cli');
+
+  // Stage 1: the file, its log and its store.
+  if (opts.fresh) removeDatabase(opts.dbFile);
+  mkdirSync(dirname(opts.dbFile), { recursive: true });
+  const store = openSqliteStore(opts.dbFile);
+  const log = openEmbeddedLog(opts.dbFile);
+
+  // Stage 2: the API and the page, listening before any data arrives.
+  const staticDir = existsSync(WEB_DIR) ? WEB_DIR : undefined;
+  const api = await buildApiServer({
+    store,
+    pageConfig: opts.page,
+    ...(staticDir === undefined ? {} : { staticDir }),
+    logHealth: async () => ({ ok: true, detail: `embedded log in ${opts.dbFile}` }),
+  });
+  await api.listen({ host: opts.host, port: opts.port });
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}/`;
+  logger.info({ url, db: opts.dbFile }, 'serving the map');
+
+  // Stage 3: the engine judges future timestamps by the later of the wall clock and the stream.
+  let streamMs = 0;
+  const streamClock = { advance: (ms: number) => void (streamMs = Math.max(streamMs, ms)) };
+  const controller = new AbortController();
+  const engine = runStream(
+    {
+      log,
+      store,
+      settings: opts.settings,
+      triggerMs: opts.triggerMs,
+      clock: () => Math.max(Date.now(), streamMs),
+      onCommit: ({ batchId, position }) => {
+        // Entries the engine has committed are dropped once older than the log's retention.
+        if (batchId % 60 === 0) void log.truncateBefore(position).catch(() => undefined);
+      },
+    },
+    controller.signal,
+  );
+
+  // Stage 4: the source, appending one snapshot at a time.
+  const source = await opts.makeSource(streamClock);
+  logger.info({ source: source.name }, 'source started');
+  const producing = source.run((entries) => log.append(entries), controller.signal);
+
+  const done = (async () => {
+    try {
+      await Promise.all([producing, engine]);
+    } finally {
+      controller.abort();
+      await Promise.allSettled([producing, engine]);
+      await api.close();
+      await log.close();
+      await store.close();
+      logger.info({}, 'stopped');
+    }
+  })();
+  producing.catch(() => controller.abort());
+  engine.catch(() => controller.abort());
+  return { url, done, stop: () => controller.abort() };
+}

@@ -1,0 +1,63 @@
+/**
+ * `mobility-heatmap serve`: the API and the page over a store another process writes (for
+ * example `mobility-heatmap engine`), read-only.
+ */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { buildApiServer } from '../api/server.js';
+import { DEFAULTS, refreshMsFromEnv } from '../config.js';
+import { UsageError } from '../errors.js';
+import { loggerFor } from '../logger.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { WEB_DIR } from './embedded-stack.js';
+import { intInRange } from './options.js';
+
+/** Builds the `serve` command. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .summary('serve the API and the map over an existing store, read-only')
+    .option('--db <file>', 'SQLite file written by the engine', '.data/mobility-heatmap.sqlite')
+    .option('--host <host>', 'address to listen on', DEFAULTS.host)
+    .option('--port <n>', 'port to listen on', intInRange(0, 65_535), DEFAULTS.port)
+    .option(
+      '--refresh-ms <n>',
+      'page refresh period (env REFRESH_MS)',
+      intInRange(250, 3_600_000),
+      refreshMsFromEnv(),
+    )
+    .option(
+      '--tile-url <url>',
+      'base-map tile URL template (env TILE_URL); none by default',
+      process.env.TILE_URL,
+    )
+    .option('--attribution <text>', 'credit for the base map')
+    .action(async (opts) => {
+      if (!existsSync(opts.db)) {
+        throw new UsageError(
+          `--db ${opts.db} does not exist: run "mobility-heatmap engine" (or demo) first`,
+        );
+      }
+      const store = openSqliteStore(opts.db, { readonly: true });
+      const tileUrl = opts.tileUrl && opts.tileUrl !== 'none' ? opts.tileUrl : null;
+      const api = await buildApiServer({
+        store,
+        ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
+        pageConfig: {
+          refreshMs: opts.refreshMs,
+          tileUrl,
+          ...(opts.attribution ? { attribution: opts.attribution } : {}),
+        },
+      });
+      await api.listen({ host: opts.host, port: opts.port });
+      loggerFor('cli').info(
+        { url: `http://${opts.host}:${opts.port}/`, db: opts.db },
+        'serving the map',
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await api.close();
+      await store.close();
+    });
+}
