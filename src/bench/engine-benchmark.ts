@@ -21,6 +21,8 @@ export interface BenchmarkOptions {
   batchSize: number;
   settings: EngineSettings;
   seed: number;
+  /** Measured rounds after one warm-up round; figures are medians. */
+  rounds: number;
 }
 
 export interface StageFigure {
@@ -32,6 +34,7 @@ export interface StageFigure {
 export interface BenchmarkReport {
   events: number;
   batchSize: number;
+  rounds: number;
   ceilingEventsPerSec: number;
   stages: StageFigure[];
   /** The whole engine with the SQLite store, the target figure. */
@@ -105,51 +108,21 @@ function timeIt(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-/**
- * Runs the benchmark.
- *
- * @param options - input size, batch size, engine settings
- * @returns the figures, each also as a ratio to the ceiling
- */
-export async function runEngineBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
-  const input = makeBenchmarkInput(options.events, options.vehicles, options.seed);
-  const records: InputRecord[] = input.map((value) => ({ kind: 'raw', value }));
-  const res = options.settings.res;
-  const now = Date.parse('2025-10-05T00:00:00Z');
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
 
-  // Warm every path once on a slice, so the JIT does not bill the first stage measured.
-  const warm = input.slice(0, Math.min(20_000, input.length));
-  for (const m of warm) latLngToCell((JSON.parse(m) as { lat: number }).lat, -71, res);
-  new MicroBatchEngine(options.settings).processBatch(records.slice(0, warm.length), now);
-
-  // Ceiling: JSON parsing plus latLngToCell alone.
-  let sink = 0;
-  const ceilingMs = timeIt(() => {
-    for (const m of input) {
-      const e = JSON.parse(m) as { lat: number; lon: number };
-      sink += latLngToCell(e.lat, e.lon, res).length;
-    }
-  });
-  const ceiling = rate(input.length, ceilingMs);
-
-  // Stage: parse and validate.
-  const validateMs = timeIt(() => {
-    for (const m of input) if (validateMessage(m, now).ok) sink++;
-  });
-
-  // Stage: the engine in memory (validate, dedupe, cell, window, aggregate, watermark).
-  const memoryEngine = new MicroBatchEngine(options.settings);
-  const engineMs = timeIt(() => {
-    for (let i = 0; i < records.length; i += options.batchSize) {
-      memoryEngine.processBatch(records.slice(i, i + options.batchSize), now);
-    }
-  });
-
-  // Stage: the whole engine with the SQLite store and a checkpoint per batch.
+/** Milliseconds for the whole engine with the SQLite store and a checkpoint per batch. */
+async function timeEngineWithStore(
+  records: InputRecord[],
+  options: BenchmarkOptions,
+  now: number,
+): Promise<{ ms: number; tiles: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'mh-bench-'));
   const store = openSqliteStore(join(dir, 'bench.sqlite'));
   const engine = new MicroBatchEngine(options.settings);
-  let tilesWritten = 0;
+  let tiles = 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0, batchId = 1; i < records.length; i += options.batchSize, batchId++) {
     const out = engine.processBatch(records.slice(i, i + options.batchSize), now);
@@ -165,29 +138,88 @@ export async function runEngineBenchmark(options: BenchmarkOptions): Promise<Ben
       },
       stats: engine.stats,
     });
-    tilesWritten += out.tiles.length;
+    tiles += out.tiles.length;
   }
-  const storeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  return { ms, tiles };
+}
+
+/**
+ * Runs the benchmark: every stage once per round, rounds interleaved so that a slow moment of a
+ * shared machine falls on all stages alike; each figure is the median over the rounds.
+ *
+ * @param options - input size, batch size, engine settings, rounds
+ * @returns the figures, each also as a ratio to the ceiling
+ */
+export async function runEngineBenchmark(options: BenchmarkOptions): Promise<BenchmarkReport> {
+  const input = makeBenchmarkInput(options.events, options.vehicles, options.seed);
+  const records: InputRecord[] = input.map((value) => ({ kind: 'raw', value }));
+  const res = options.settings.res;
+  const now = Date.parse('2025-10-05T00:00:00Z');
+  const times = {
+    ceiling: [] as number[],
+    validate: [] as number[],
+    memory: [] as number[],
+    store: [] as number[],
+  };
+  let tilesWritten = 0;
+  let sink = 0;
+
+  for (let round = 0; round <= options.rounds; round++) {
+    // Stage: the ceiling, JSON parsing plus latLngToCell alone.
+    const ceilingMs = timeIt(() => {
+      for (const m of input) {
+        const e = JSON.parse(m) as { lat: number; lon: number };
+        sink += latLngToCell(e.lat, e.lon, res).length;
+      }
+    });
+
+    // Stage: parse and validate.
+    const validateMs = timeIt(() => {
+      for (const m of input) if (validateMessage(m, now).ok) sink++;
+    });
+
+    // Stage: the engine in memory (validate, dedupe, cell, window, aggregate, watermark).
+    const memoryEngine = new MicroBatchEngine(options.settings);
+    const memoryMs = timeIt(() => {
+      for (let i = 0; i < records.length; i += options.batchSize) {
+        memoryEngine.processBatch(records.slice(i, i + options.batchSize), now);
+      }
+    });
+
+    // Stage: the whole engine with the SQLite store.
+    const stored = await timeEngineWithStore(records, options, now);
+    tilesWritten = stored.tiles;
+
+    // Round 0 only warms the JIT and the file system; it is not counted.
+    if (round === 0) continue;
+    times.ceiling.push(ceilingMs);
+    times.validate.push(validateMs);
+    times.memory.push(memoryMs);
+    times.store.push(stored.ms);
+  }
   if (sink === -1) process.stdout.write('');
 
-  const figure = (stage: string, ms: number): StageFigure => {
-    const eventsPerSec = rate(input.length, ms);
+  const ceiling = rate(input.length, median(times.ceiling));
+  const figure = (stage: string, ms: number[]): StageFigure => {
+    const eventsPerSec = rate(input.length, median(ms));
     return {
       stage,
       eventsPerSec,
       ratioToCeiling: Math.round((eventsPerSec / ceiling) * 100) / 100,
     };
   };
-  const whole = figure('parse+validate+cell+window+store (SQLite)', storeMs);
+  const whole = figure('parse+validate+cell+window+store (SQLite)', times.store);
   return {
     events: input.length,
     batchSize: options.batchSize,
+    rounds: options.rounds,
     ceilingEventsPerSec: ceiling,
     stages: [
-      figure('parse+validate', validateMs),
-      figure('parse+validate+cell+window (memory)', engineMs),
+      figure('parse+validate', times.validate),
+      figure('parse+validate+cell+window (memory)', times.memory),
       whole,
     ],
     engineEventsPerSec: whole.eventsPerSec,

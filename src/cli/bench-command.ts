@@ -15,6 +15,7 @@ export function benchCommand(): Command {
     .option('--vehicles <n>', 'vehicles in the simulated fleet', intInRange(1, 1_000_000), 2000)
     .option('--batch-size <n>', 'records per micro-batch', intInRange(1, 10_000_000), 50_000)
     .option('--seed <n>', 'input seed', intInRange(0, 2 ** 31), 7)
+    .option('--rounds <n>', 'measured rounds after a warm-up round (medians)', intInRange(1, 50), 3)
     .option('--json', 'print the report as JSON');
   return addEngineSettingOptions(command).action(async (opts) => {
     const report = await runEngineBenchmark({
@@ -22,6 +23,7 @@ export function benchCommand(): Command {
       vehicles: opts.vehicles,
       batchSize: opts.batchSize,
       seed: opts.seed,
+      rounds: opts.rounds,
       settings: engineSettingsOf(opts),
     });
     if (opts.json) {
@@ -29,7 +31,7 @@ export function benchCommand(): Command {
       return;
     }
     const lines = [
-      `events: ${report.events.toLocaleString('en-US')}, batch size ${report.batchSize.toLocaleString('en-US')}, Node ${report.node}`,
+      `events: ${report.events.toLocaleString('en-US')}, batch size ${report.batchSize.toLocaleString('en-US')}, median of ${report.rounds} rounds, Node ${report.node}`,
       `ceiling (JSON.parse + latLngToCell): ${report.ceilingEventsPerSec.toLocaleString('en-US')} events/s`,
       ...report.stages.map(
         (s) =>

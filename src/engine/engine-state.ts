@@ -6,8 +6,19 @@
  */
 import type { EngineSettings } from '../config.js';
 import { CheckpointMismatchError } from '../errors.js';
+import type { PositionEvent } from '../event/position-event.js';
 import type { EngineStats } from '../store/store.js';
 import type { MicroBatchEngine } from './micro-batch-engine.js';
+
+/** A vehicle's dedupe set: its report times above the watermark, sorted; and its newest report in the running batch. */
+export interface VehicleState {
+  provider: string;
+  vehicleId: string;
+  seen: number[];
+  newest: PositionEvent | null;
+  /** The tile its last accepted report went to; a cache, not part of the checkpoint. */
+  lastTile: OpenTile | null;
+}
 
 /** An open window's running totals. */
 export interface OpenTile {
@@ -20,12 +31,18 @@ export interface OpenTile {
   speedSamples: number;
 }
 
+/**
+ * The checkpoint's JSON: `seen` lists per vehicle its provider, its id and its report times
+ * as offsets in ms from the watermark (shorter numbers than epoch times); `open` lists per open
+ * tile its provider, cell, window start, count, distinct vehicles, speed sum and samples.
+ */
 interface SerializedState {
-  version: 1;
+  version: 2;
   settings: { res: number; tileMinutes: number; watermarkSeconds: number };
   stats: EngineStats;
-  seen: [string, number][];
-  open: [string, string, string, number, number, string[], number, number][];
+  seenBase: number;
+  seen: [string, string, number[]][];
+  open: [string, string, number, number, string[], number, number][];
 }
 
 /** Counters before the first batch. */
@@ -51,21 +68,34 @@ export function emptyStats(): EngineStats {
  */
 export function snapshotEngine(engine: MicroBatchEngine): string {
   const { res, tileMinutes, watermarkSeconds } = engine.settings;
+  const base = engine.stats.watermarkMs ?? 0;
+  const seen: SerializedState['seen'] = [];
+  for (const v of engine.vehicles.values()) {
+    if (v.seen.length > 0) seen.push([v.provider, v.vehicleId, v.seen.map((ts) => ts - base)]);
+  }
+  const open: SerializedState['open'] = [];
+  for (const windows of engine.open.values()) {
+    for (const cells of windows.values()) {
+      for (const t of cells.values()) {
+        open.push([
+          t.provider,
+          t.cellId,
+          t.windowStartMs,
+          t.count,
+          [...t.vehicles],
+          t.speedSumKmh,
+          t.speedSamples,
+        ]);
+      }
+    }
+  }
   const state: SerializedState = {
-    version: 1,
+    version: 2,
     settings: { res, tileMinutes, watermarkSeconds },
     stats: engine.stats,
-    seen: [...engine.seen],
-    open: [...engine.open].map(([key, t]) => [
-      key,
-      t.provider,
-      t.cellId,
-      t.windowStartMs,
-      t.count,
-      [...t.vehicles],
-      t.speedSumKmh,
-      t.speedSamples,
-    ]),
+    seenBase: base,
+    seen,
+    open,
   };
   return JSON.stringify(state);
 }
@@ -82,7 +112,7 @@ export function restoreEngine(engine: MicroBatchEngine, text: string): void {
   const running: EngineSettings = engine.settings;
   const saved = state.settings;
   if (
-    state.version !== 1 ||
+    state.version !== 2 ||
     saved.res !== running.res ||
     saved.tileMinutes !== running.tileMinutes ||
     saved.watermarkSeconds !== running.watermarkSeconds
@@ -94,11 +124,19 @@ export function restoreEngine(engine: MicroBatchEngine, text: string): void {
     );
   }
   engine.stats = state.stats;
-  engine.seen.clear();
-  for (const [key, ts] of state.seen) engine.seen.set(key, ts);
+  engine.vehicles.clear();
+  for (const [provider, vehicleId, offsets] of state.seen) {
+    const seen = offsets.map((offset) => offset + state.seenBase);
+    engine.vehicles.set(`${provider}\u0001${vehicleId}`, {
+      provider,
+      vehicleId,
+      seen,
+      newest: null,
+      lastTile: null,
+    });
+  }
   engine.open.clear();
   for (const [
-    key,
     provider,
     cellId,
     windowStartMs,
@@ -107,14 +145,10 @@ export function restoreEngine(engine: MicroBatchEngine, text: string): void {
     speedSumKmh,
     speedSamples,
   ] of state.open) {
-    engine.open.set(key, {
-      provider,
-      cellId,
-      windowStartMs,
-      count,
-      vehicles: new Set(vehicles),
-      speedSumKmh,
-      speedSamples,
-    });
+    const tile = engine.openTile(provider, windowStartMs, cellId);
+    tile.count = count;
+    tile.vehicles = new Set(vehicles);
+    tile.speedSumKmh = speedSumKmh;
+    tile.speedSamples = speedSamples;
   }
 }

@@ -9,7 +9,7 @@ import type { DeadLetter, InputRecord, PositionEvent } from '../event/position-e
 import { MAX_MESSAGE_BYTES, validateEvent, validateMessage } from '../event/validate-event.js';
 import type { ValidationResult } from '../event/validate-event.js';
 import type { EngineStats, LngLat, TileRecord } from '../store/store.js';
-import { emptyStats, type OpenTile } from './engine-state.js';
+import { emptyStats, type OpenTile, type VehicleState } from './engine-state.js';
 import { averageSpeed, cellToCentroid, gridName, latLngToCellId, windowStartOf } from './window.js';
 
 /** What one micro-batch produced: tiles it changed (totals), newest positions, dead letters. */
@@ -21,6 +21,9 @@ export interface BatchOutput {
 }
 
 const SEP = '\u0001';
+
+/** Open tiles of one provider: window start, then cell. */
+export type ProviderWindows = Map<number, Map<string, OpenTile>>;
 
 function cutRaw(text: string): string {
   return text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
@@ -34,10 +37,13 @@ export class MicroBatchEngine {
   private readonly ttlMs: number;
   private readonly watermarkDelayMs: number;
 
-  /** Dedupe keys (provider, vehicleId, ts) still above the watermark, with their ts. */
-  readonly seen = new Map<string, number>();
-  /** Windows that are not complete yet, by tile key. */
-  readonly open = new Map<string, OpenTile>();
+  /**
+   * Per vehicle, the times of its reports still above the watermark (the dedupe set, kept
+   * sorted). Keyed by provider and vehicleId, so a report's identity needs no string of its own.
+   */
+  readonly vehicles = new Map<string, VehicleState>();
+  /** Windows that are not complete yet: provider, window start, cell. */
+  readonly open = new Map<string, ProviderWindows>();
   stats: EngineStats = emptyStats();
   private centroids = new Map<string, LngLat>();
 
@@ -60,7 +66,7 @@ export class MicroBatchEngine {
     const stats = this.stats;
     const watermark = this.stats.watermarkMs; // fixed for the whole batch, as in Spark
     const changed = new Set<OpenTile>();
-    const newest = new Map<string, PositionEvent>();
+    const touched: VehicleState[] = [];
     const deadLetters: DeadLetter[] = [];
     let batchMaxTs = -Infinity;
 
@@ -83,25 +89,23 @@ export class MicroBatchEngine {
       if (event.tsMs > batchMaxTs) batchMaxTs = event.tsMs;
 
       // Stage 2: late reports still move a latest position, but join no dedupe set and no tile.
-      const vehicleKey = event.provider + SEP + event.vehicleId;
-      const previous = newest.get(vehicleKey);
-      if (previous === undefined || event.tsMs > previous.tsMs) newest.set(vehicleKey, event);
+      const vehicle = this.vehicleOf(event);
+      if (vehicle.newest === null) touched.push(vehicle);
+      if (vehicle.newest === null || event.tsMs > vehicle.newest.tsMs) vehicle.newest = event;
       if (watermark !== null && event.tsMs <= watermark) {
         stats.late++;
         continue;
       }
 
-      // Stage 3: dedupe on the report's identity.
-      const reportKey = vehicleKey + SEP + event.tsMs;
-      if (this.seen.has(reportKey)) {
+      // Stage 3: dedupe on the report's identity (provider, vehicleId, ts).
+      if (!insertSorted(vehicle.seen, event.tsMs)) {
         stats.duplicates++;
         continue;
       }
-      this.seen.set(reportKey, event.tsMs);
       stats.accepted++;
 
       // Stage 4: snap, bucket, aggregate.
-      changed.add(this.addToTile(event));
+      changed.add(this.addToTile(event, vehicle));
     }
 
     // Stage 5: advance the watermark for the next batch; it never moves back.
@@ -115,35 +119,71 @@ export class MicroBatchEngine {
     stats.batches++;
     stats.lastBatchAtMs = nowMs;
 
-    const tiles = [...changed].map((tile) => this.toTileRecord(tile));
+    // Stage 6: flush totals and positions, then drop what no later batch can change.
+    const tiles: TileRecord[] = [];
+    for (const tile of changed) tiles.push(this.toTileRecord(tile));
+    const positions: PositionEvent[] = [];
+    for (const vehicle of touched) {
+      positions.push(vehicle.newest!);
+      vehicle.newest = null;
+    }
     this.evictBelowWatermark();
-    return { tiles, positions: [...newest.values()], deadLetters };
+    return { tiles, positions, deadLetters };
   }
 
   /** Tile records of every window still open, e.g. for a final flush. */
   openTiles(): TileRecord[] {
-    return [...this.open.values()].map((tile) => this.toTileRecord(tile));
+    const out: TileRecord[] = [];
+    for (const windows of this.open.values()) {
+      for (const cells of windows.values())
+        for (const tile of cells.values()) out.push(this.toTileRecord(tile));
+    }
+    return out;
   }
 
-  private addToTile(event: PositionEvent): OpenTile {
+  /** Window starts still open, ascending (for tests and logs). */
+  openWindowStarts(): number[] {
+    const starts = new Set<number>();
+    for (const windows of this.open.values()) for (const start of windows.keys()) starts.add(start);
+    return [...starts].sort((a, b) => a - b);
+  }
+
+  /** Whether a report's identity is in the dedupe set. */
+  isRemembered(provider: string, vehicleId: string, tsMs: number): boolean {
+    return this.vehicles.get(provider + SEP + vehicleId)?.seen.includes(tsMs) ?? false;
+  }
+
+  private vehicleOf(event: PositionEvent): VehicleState {
+    const key = event.provider + SEP + event.vehicleId;
+    let vehicle = this.vehicles.get(key);
+    if (vehicle === undefined) {
+      vehicle = {
+        provider: event.provider,
+        vehicleId: event.vehicleId,
+        seen: [],
+        newest: null,
+        lastTile: null,
+      };
+      this.vehicles.set(key, vehicle);
+    }
+    return vehicle;
+  }
+
+  private addToTile(event: PositionEvent, vehicle: VehicleState): OpenTile {
     const cellId = latLngToCellId(event.lat, event.lon, this.settings.res);
     const windowStartMs = windowStartOf(event.tsMs, this.windowMs);
-    const tileKey = event.provider + SEP + cellId + SEP + windowStartMs;
-    let tile = this.open.get(tileKey);
-    if (tile === undefined) {
-      tile = {
-        provider: event.provider,
-        cellId,
-        windowStartMs,
-        count: 0,
-        vehicles: new Set(),
-        speedSumKmh: 0,
-        speedSamples: 0,
-      };
-      this.open.set(tileKey, tile);
+
+    // A vehicle mostly reports again from the tile of its last report: reuse it, skipping the
+    // lookups and the distinct-vehicle set, which already holds this vehicle. A tile evicted
+    // since is never reused: its window ended at or before the watermark, so no accepted
+    // report can fall in it again.
+    let tile = vehicle.lastTile;
+    if (tile === null || tile.windowStartMs !== windowStartMs || tile.cellId !== cellId) {
+      tile = this.openTile(event.provider, windowStartMs, cellId);
+      tile.vehicles.add(event.vehicleId);
+      vehicle.lastTile = tile;
     }
     tile.count++;
-    tile.vehicles.add(event.vehicleId);
     if (event.speedKmh !== null) {
       tile.speedSumKmh += event.speedKmh;
       tile.speedSamples++;
@@ -151,13 +191,46 @@ export class MicroBatchEngine {
     return tile;
   }
 
-  /** Drops state no later batch can change: complete windows and dedupe keys at or below the watermark. */
+  /**
+   * The open tile of a provider, window and cell, created empty when missing.
+   *
+   * @returns the tile, owned by the engine
+   */
+  openTile(provider: string, windowStartMs: number, cellId: string): OpenTile {
+    let windows = this.open.get(provider);
+    if (windows === undefined) this.open.set(provider, (windows = new Map()));
+    let cells = windows.get(windowStartMs);
+    if (cells === undefined) windows.set(windowStartMs, (cells = new Map()));
+    let tile = cells.get(cellId);
+    if (tile === undefined) {
+      tile = {
+        provider,
+        cellId,
+        windowStartMs,
+        count: 0,
+        vehicles: new Set(),
+        speedSumKmh: 0,
+        speedSamples: 0,
+      };
+      cells.set(cellId, tile);
+    }
+    return tile;
+  }
+
+  /** Drops state no later batch can change: complete windows and dedupe times at or below the watermark. */
   private evictBelowWatermark(): void {
     const watermark = this.stats.watermarkMs;
     if (watermark === null) return;
-    for (const [key, tsMs] of this.seen) if (tsMs <= watermark) this.seen.delete(key);
-    for (const [key, tile] of this.open) {
-      if (tile.windowStartMs + this.windowMs <= watermark) this.open.delete(key);
+    for (const [key, vehicle] of this.vehicles) {
+      const seen = vehicle.seen;
+      let drop = 0;
+      while (drop < seen.length && seen[drop]! <= watermark) drop++;
+      if (drop === seen.length) this.vehicles.delete(key);
+      else if (drop > 0) seen.splice(0, drop);
+    }
+    for (const windows of this.open.values()) {
+      for (const start of windows.keys())
+        if (start + this.windowMs <= watermark) windows.delete(start);
     }
     if (this.centroids.size > 100_000) this.centroids.clear();
   }
@@ -201,4 +274,19 @@ export class MicroBatchEngine {
     if (result.provider !== undefined) letter.provider = result.provider;
     return letter;
   }
+}
+
+/**
+ * Inserts a time into a sorted list unless it is there already.
+ *
+ * @returns false when the time was already in the list (a duplicate report)
+ */
+function insertSorted(list: number[], tsMs: number): boolean {
+  // Reports mostly arrive in time order, so the search starts from the end.
+  let i = list.length;
+  while (i > 0 && list[i - 1]! > tsMs) i--;
+  if (i > 0 && list[i - 1] === tsMs) return false;
+  if (i === list.length) list.push(tsMs);
+  else list.splice(i, 0, tsMs);
+  return true;
 }

@@ -27,7 +27,12 @@ export interface StreamRunnerOptions {
   /** The engine's clock, for `future_timestamp`. */
   clock?: () => number;
   /** Called after every committed batch. */
-  onCommit?: (info: { batchId: number; records: number; tiles: number; position: LogPosition }) => void;
+  onCommit?: (info: {
+    batchId: number;
+    records: number;
+    tiles: number;
+    position: LogPosition;
+  }) => void;
   logger?: Logger;
 }
 

@@ -57,7 +57,13 @@ function codePointLength(text: string): number {
  * @returns the event, or the reason it is rejected
  */
 export function validateMessage(value: string | Uint8Array, nowMs: number): ValidationResult {
-  const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength;
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no count.
+  const bytes =
+    typeof value !== 'string'
+      ? value.byteLength
+      : value.length * 3 <= MAX_MESSAGE_BYTES
+        ? 0
+        : Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_MESSAGE_BYTES) {
     return reject(
       'too_large',
@@ -134,58 +140,66 @@ export function validateEvent(raw: Record<string, unknown>, nowMs: number): Vali
 
 type RequiredPart = Pick<PositionEvent, 'provider' | 'vehicleId' | 'lat' | 'lon' | 'tsMs'>;
 
+/** A number within [min, max], or undefined when the value breaks that rule. */
+function inRange(value: unknown, min: number, max: number): number | undefined {
+  return typeof value === 'number' && value >= min && value <= max ? value : undefined;
+}
+
 function cleanOptionalFields(
   raw: Record<string, unknown>,
   required: RequiredPart,
 ): ValidationResult {
-  let cleaned: CleanableField[] | null = null;
-  const fix = (field: CleanableField): null => {
-    (cleaned ??= []).push(field);
-    return null;
+  // The event is built with every core field at once, so all events share one object shape.
+  const event: PositionEvent = {
+    provider: required.provider,
+    vehicleId: required.vehicleId,
+    lat: required.lat,
+    lon: required.lon,
+    tsMs: required.tsMs,
+    speedKmh: null,
+    bearing: null,
+    accuracyM: null,
   };
+  let cleaned: CleanableField[] | null = null;
 
-  const speed = raw.speedKmh;
-  const speedKmh =
-    speed == null
-      ? null
-      : typeof speed === 'number' && speed >= 0 && speed <= 2000
-        ? speed
-        : fix('speedKmh');
-  const rawBearing = raw.bearing;
-  const bearingOk = typeof rawBearing === 'number' && rawBearing >= 0 && rawBearing <= 360;
-  const bearing =
-    rawBearing == null ? null : bearingOk ? (rawBearing === 360 ? 0 : rawBearing) : fix('bearing');
-  const accuracy = raw.accuracyM;
-  const accuracyM =
-    accuracy == null
-      ? null
-      : typeof accuracy === 'number' && accuracy >= 0 && Number.isFinite(accuracy)
-        ? accuracy
-        : fix('accuracyM');
-
-  const event: PositionEvent = { ...required, speedKmh, bearing, accuracyM };
+  const { speedKmh, bearing, accuracyM } = raw;
+  if (speedKmh != null) {
+    const speed = inRange(speedKmh, 0, 2000);
+    if (speed === undefined) (cleaned ??= []).push('speedKmh');
+    else event.speedKmh = speed;
+  }
+  if (bearing != null) {
+    const degrees = inRange(bearing, 0, 360);
+    if (degrees === undefined) (cleaned ??= []).push('bearing');
+    else event.bearing = degrees === 360 ? 0 : degrees;
+  }
+  if (accuracyM != null) {
+    const metres = inRange(accuracyM, 0, Number.MAX_VALUE);
+    if (metres === undefined) (cleaned ??= []).push('accuracyM');
+    else event.accuracyM = metres;
+  }
 
   // Extensions: kept when of their type, dropped (and counted) when not.
   const { altitudeM, onGround, label, routeId, mode } = raw;
   if (altitudeM != null) {
     if (typeof altitudeM === 'number' && Number.isFinite(altitudeM)) event.altitudeM = altitudeM;
-    else fix('altitudeM');
+    else (cleaned ??= []).push('altitudeM');
   }
   if (onGround != null) {
     if (typeof onGround === 'boolean') event.onGround = onGround;
-    else fix('onGround');
+    else (cleaned ??= []).push('onGround');
   }
   if (label != null) {
     if (typeof label === 'string') event.label = label;
-    else fix('label');
+    else (cleaned ??= []).push('label');
   }
   if (routeId != null) {
     if (typeof routeId === 'string') event.routeId = routeId;
-    else fix('routeId');
+    else (cleaned ??= []).push('routeId');
   }
   if (mode != null) {
     if (typeof mode === 'string') event.mode = mode;
-    else fix('mode');
+    else (cleaned ??= []).push('mode');
   }
   return { ok: true, event, cleaned };
 }

@@ -86,7 +86,10 @@ export class EmbeddedLog implements EventLog {
               (SELECT seq FROM sqlite_sequence WHERE name = 'log_entries') AS last`,
     );
     const firstKept = db
-      .prepare(`SELECT "offset" FROM log_entries WHERE appended_at >= ? ORDER BY "offset" LIMIT 1`)
+      .prepare(
+        `SELECT "offset" FROM log_entries WHERE "offset" < ? AND appended_at >= ?
+         ORDER BY "offset" LIMIT 1`,
+      )
       .pluck();
     const deleteBefore = db.prepare('DELETE FROM log_entries WHERE "offset" < ?');
     this.#append = db.transaction((entries: LogEntry[], atMs: number) => {
@@ -95,9 +98,9 @@ export class EmbeddedLog implements EventLog {
       }
     }).immediate;
     this.#truncate = db.transaction((beforeOffset: number, cutoffMs: number) => {
-      // Offsets grow with time, so the first entry still inside the retention bounds the delete;
-      // finding it walks only over the entries about to go.
-      const kept = firstKept.get(cutoffMs) as number | undefined;
+      // Offsets grow with time, so the first consumed entry still inside the retention bounds the
+      // delete; finding it walks only over the entries about to go.
+      const kept = firstKept.get(beforeOffset, cutoffMs) as number | undefined;
       const bound = kept === undefined ? beforeOffset : Math.min(beforeOffset, kept);
       return deleteBefore.run(bound).changes;
     }).immediate;

@@ -27,6 +27,9 @@ import {
 } from './sqlite-rows.js';
 import type { MapQuery, PositionPage, TilePage } from './store.js';
 
+/** Tiles read by their window's end (the index of sqlite-schema.ts). */
+const RECENT_TILES = 'tiles INDEXED BY tiles_by_window_end';
+
 const EMPTY_TILE_PAGE: TilePage = {
   windowStartMs: null,
   windowEndMs: null,
@@ -120,10 +123,13 @@ export function selectTileRange(
   const newest = newestWindow(statements, providers);
   if (newest === undefined) return EMPTY_TILE_PAGE;
 
+  // The recent windows are found through the window_end index, named because SQLite, without
+  // statistics, would rather walk every window of the providers, or every older window for MIN
+  // (measured: 200-400 ms against 5-90 ms on 40 windows of 20k tiles).
   const recent = condition('window_end > @afterMs', { afterMs: newest.endMs - spanMs });
   const span = whereClause(recent, providers);
   const first = statements
-    .get(`SELECT MIN(window_start) AS startMs FROM tiles ${span.sql}`)
+    .get(`SELECT MIN(window_start) AS startMs FROM ${RECENT_TILES} ${span.sql}`)
     .get(span.params) as { startMs: number | null };
   if (first.startMs === null) return EMPTY_TILE_PAGE;
 
@@ -132,7 +138,7 @@ export function selectTileRange(
   const where = whereClause(recent, providers, bbox);
   const rows = statements
     .get(
-      `SELECT ${MERGED_TILE_SELECT} FROM tiles ${where.sql}
+      `SELECT ${MERGED_TILE_SELECT} FROM ${RECENT_TILES} ${where.sql}
        GROUP BY provider, grid, cell_id
        ORDER BY total DESC, provider, cell_id LIMIT @limit`,
       true,

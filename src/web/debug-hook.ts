@@ -4,6 +4,7 @@
  * the DOM cannot be asked about them; this hook can. It exposes counts, ids and positions only:
  * nothing here changes the page.
  */
+import type { HexagonStyle, MarkerStyle } from './zoom-styles.js';
 
 /** The shape of `window.__heatmap`. */
 export interface HeatmapDebugHook {
@@ -26,6 +27,8 @@ export interface HeatmapDebugHook {
   lastError: string | null;
   /** @returns the map's centre and zoom */
   mapView(): { lat: number; lng: number; zoom: number };
+  /** @returns the styles markers and hexagons are drawn with at the current zoom */
+  drawStyles(): { marker: MarkerStyle; hexagon: HexagonStyle };
   /** @returns the Leaflet id of a cell's polygon, stable while the cell stays drawn, or null */
   hexagonLayerId(cellId: string): number | null;
   /** @returns the fill colour of a cell, or null when it is not drawn */

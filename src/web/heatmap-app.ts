@@ -14,6 +14,7 @@ import type { PageConfig, StatsResponse, TileCollection, VehicleFeature } from '
 import { addBaseMap, type BaseMapState } from './base-map.js';
 import { buildCountScale, buildSpeedScale } from './color-scale.js';
 import type { HeatmapDebugHook } from './debug-hook.js';
+import { denseExtentOf } from './dense-extent.js';
 import { byId, setText } from './dom-build.js';
 import { HexagonLayer, type ColorBy } from './hexagon-layer.js';
 import { renderLegend } from './legend-card.js';
@@ -31,6 +32,14 @@ import { formatClock, formatDuration } from './time-label.js';
 import { VehicleLayer } from './vehicle-layer.js';
 
 const EMPTY_TILES: TileCollection = { type: 'FeatureCollection', features: [] };
+
+/**
+ * The closest a fit zooms in. At zoom 13 a resolution-8 hexagon is about 60 px wide at Boston's
+ * latitude, and a map of 1000 px shows some 15 of them side by side with the streets around: one
+ * busy terminal, or a single vehicle, is then seen in its neighbourhood rather than blown up to
+ * fill the screen.
+ */
+const FIT_MAX_ZOOM = 13;
 
 const BASE_MAP_NOTES: Record<BaseMapState, string> = {
   none: 'No base map is configured, so the map shows a plain background.',
@@ -229,11 +238,21 @@ export class HeatmapApp {
     });
   }
 
+  /**
+   * Frames the data: on the first draw, and on "Fit map to data".
+   *
+   * Why not the bounds of everything drawn: on real feeds a few vehicles run far from the rest
+   * (MBTA commuter rail reaches 80 km out of Boston), and a view wide enough for them makes the
+   * hexagons specks under the markers. The view fits the hexagons whose centres lie between the
+   * 2nd and 98th percentile of the reports in latitude and longitude instead (dense-extent.ts);
+   * markers do not count, since the far ones are the outliers. Only a map with markers and no
+   * hexagon yet (a window that has just begun) fits the markers, trimmed alike.
+   */
   private fitToData(animate: boolean): void {
-    const bounds = this.hexagons.bounds() ?? this.vehicles.bounds();
-    const markers = this.vehicles.bounds();
-    if (bounds === null) return;
-    if (markers !== null) bounds.extend(markers);
+    const hexagons = this.hexagons.shapes();
+    const extent = denseExtentOf(hexagons.length > 0 ? hexagons : this.vehicles.shapes());
+    if (extent === null) return;
+    const bounds = L.latLngBounds([extent.south, extent.west], [extent.north, extent.east]);
 
     // Keep the data clear of the legend card: beside it on a wide map, above it on a phone.
     const legend = byId('legend').getBoundingClientRect();
@@ -241,7 +260,7 @@ export class HeatmapApp {
     this.map.fitBounds(bounds, {
       paddingTopLeft: [wide ? legend.width + 24 : 20, 24],
       paddingBottomRight: [wide ? 24 : 20, wide ? 24 : legend.height + 24],
-      maxZoom: 15,
+      maxZoom: FIT_MAX_ZOOM,
       animate,
     });
   }
@@ -284,6 +303,10 @@ export class HeatmapApp {
         const center = this.map.getCenter();
         return { lat: center.lat, lng: center.lng, zoom: this.map.getZoom() };
       },
+      drawStyles: () => ({
+        marker: this.vehicles.currentStyle(),
+        hexagon: this.hexagons.currentStyle(),
+      }),
       hexagonLayerId: (cellId) => this.hexagons.layerIdOf(cellId),
       hexagonFill: (cellId) => this.hexagons.fillColorOf(cellId),
       markerLayerId: (key) => this.vehicles.layerIdOf(key),

@@ -7,36 +7,20 @@
 import * as L from 'leaflet';
 import type { VehicleFeature } from './api-types.js';
 import { providerColor } from './color-scale.js';
+import type { WeightedShape } from './dense-extent.js';
 import { syncLayers, type SyncCounts } from './layer-sync.js';
 import { isLngLat, lngLatToLatLng } from './lng-lat.js';
 import { vehiclePopupText } from './popup-rows.js';
 import { moveMarkerQuietly, popupElement, refreshOpenPopup } from './popup-view.js';
+import { isSameStyle, markerStyleAt, type MarkerStyle } from './zoom-styles.js';
 
 interface VehicleEntry {
   marker: L.CircleMarker;
   feature: VehicleFeature;
 }
 
-const MARKER_STYLE: L.CircleMarkerOptions = {
-  color: '#ffffff',
-  opacity: 1,
-  fillOpacity: 0.95,
-};
-
-/**
- * The size of the markers at a zoom level. A region-wide view of a whole fleet would otherwise
- * be a carpet of dots over the hexagons it is meant to explain; close up, a marker must be big
- * enough to hit with a finger.
- *
- * @param zoom - the map's zoom level
- * @returns the radius in pixels and the width of the white outline
- */
-export function markerSizeAt(zoom: number): { radius: number; weight: number } {
-  if (zoom < 11) return { radius: 2.5, weight: 0.6 };
-  if (zoom < 13) return { radius: 3.5, weight: 1 };
-  if (zoom < 15) return { radius: 4.5, weight: 1.25 };
-  return { radius: 6, weight: 1.5 };
-}
+/** The outline is white, so that a marker stands out on every class of both colour ramps. */
+const OUTLINE_COLOR = '#ffffff';
 
 /**
  * The key of a vehicle: provider and vehicleId, as the Kafka key of SPEC 1.
@@ -71,7 +55,7 @@ export class VehicleLayer {
   private readonly renderer: L.Renderer;
   private readonly map: L.Map;
   private readonly timeZone: string;
-  private markerSize = markerSizeAt(2);
+  private style: MarkerStyle;
 
   /**
    * @param map - the map to draw on
@@ -83,8 +67,8 @@ export class VehicleLayer {
     this.renderer = renderer;
     this.timeZone = timeZone;
     this.group = L.featureGroup().addTo(map);
-    this.markerSize = markerSizeAt(map.getZoom());
-    map.on('zoomend', () => this.resize());
+    this.style = markerStyleAt(map.getZoom());
+    map.on('zoomend', () => this.restyle());
   }
 
   /**
@@ -113,9 +97,17 @@ export class VehicleLayer {
     return this.entries.size;
   }
 
-  /** @returns the bounds of all markers, or null when none is drawn */
-  bounds(): L.LatLngBounds | null {
-    return this.entries.size === 0 ? null : this.group.getBounds();
+  /** @returns every marker drawn, as a one-point shape of weight 1 (dense-extent.ts) */
+  shapes(): WeightedShape[] {
+    return Array.from(this.entries.values(), ({ marker }) => {
+      const at = marker.getLatLng();
+      return { points: [[at.lat, at.lng]], weight: 1 };
+    });
+  }
+
+  /** @returns the style the markers are drawn with at the current zoom */
+  currentStyle(): MarkerStyle {
+    return { ...this.style };
   }
 
   /**
@@ -138,21 +130,26 @@ export class VehicleLayer {
     return entry === undefined ? null : L.Util.stamp(entry.marker);
   }
 
-  private resize(): void {
-    const size = markerSizeAt(this.map.getZoom());
-    if (size.radius === this.markerSize.radius && size.weight === this.markerSize.weight) return;
-    this.markerSize = size;
+  private restyle(): void {
+    const style = markerStyleAt(this.map.getZoom());
+    if (isSameStyle(style, this.style)) return;
+    this.style = style;
     for (const { marker } of this.entries.values()) {
-      marker.setRadius(size.radius);
-      marker.setStyle({ weight: size.weight });
+      marker.setRadius(style.radius);
+      marker.setStyle(this.pathStyle());
     }
+  }
+
+  private pathStyle(): L.CircleMarkerOptions {
+    const { weight, fillOpacity } = this.style;
+    return { color: OUTLINE_COLOR, stroke: weight > 0, weight, opacity: 1, fillOpacity };
   }
 
   private create(feature: VehicleFeature): VehicleEntry {
     const color = providerColor(feature.properties.provider);
     const marker = L.circleMarker(lngLatToLatLng(feature.geometry.coordinates), {
-      ...MARKER_STYLE,
-      ...this.markerSize,
+      ...this.pathStyle(),
+      radius: this.style.radius,
       fillColor: color,
       renderer: this.renderer,
     });

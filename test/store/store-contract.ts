@@ -135,7 +135,7 @@ export function runStoreContract(
     opened.push(store);
     return store;
   }
-  function test(title: string, body: () => Promise<void>, timeout?: number): void {
+  function contractCase(title: string, body: () => Promise<void>, timeout?: number): void {
     const reason = options.skip?.[title];
     if (reason !== undefined) it.skip(`${title} (skipped: ${reason})`, body);
     else it(title, body, timeout);
@@ -147,7 +147,7 @@ export function runStoreContract(
     });
 
     describe('commitBatch', () => {
-      test('keeps one row per tile, with the totals of the last write', async () => {
+      contractCase('keeps one row per tile, with the totals of the last write', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles: [tile({ count: 3 })] }));
         const last = tile({
@@ -163,7 +163,7 @@ export function runStoreContract(
         expect(page.tiles).toEqual([last]);
       });
 
-      test('changes nothing when a commit is written again', async () => {
+      contractCase('changes nothing when a commit is written again', async () => {
         const store = await fresh();
         const batch = commit({
           tiles: [tile(), tile({ ...CAMBRIDGE, count: 1 })],
@@ -177,51 +177,55 @@ export function runStoreContract(
         expect(await snapshot(store)).toEqual(before);
       });
 
-      test('keeps per vehicle the report with the greatest ts, the first written on a tie', async () => {
-        const report = fc.record({
-          vehicle: fc.integer({ min: 0, max: 2 }),
-          second: fc.integer({ min: 0, max: 4 }),
-        });
-        const plan = fc.record({
-          reports: fc.array(report, { minLength: 1, maxLength: 24 }),
-          cuts: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 24 }),
-        });
-        await fc.assert(
-          fc.asyncProperty(plan, async ({ reports, cuts }) => {
-            const store = await fresh();
-            const written = reports.map((r, order) =>
-              position({
-                vehicleId: `v${r.vehicle}`,
-                tsMs: T0 + r.second * 1000,
-                label: `report ${order}`,
-              }),
-            );
+      contractCase(
+        'keeps per vehicle the report with the greatest ts, the first written on a tie',
+        async () => {
+          const report = fc.record({
+            vehicle: fc.integer({ min: 0, max: 2 }),
+            second: fc.integer({ min: 0, max: 4 }),
+          });
+          const plan = fc.record({
+            reports: fc.array(report, { minLength: 1, maxLength: 24 }),
+            cuts: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 24 }),
+          });
+          await fc.assert(
+            fc.asyncProperty(plan, async ({ reports, cuts }) => {
+              const store = await fresh();
+              const written = reports.map((r, order) =>
+                position({
+                  vehicleId: `v${r.vehicle}`,
+                  tsMs: T0 + r.second * 1000,
+                  label: `report ${order}`,
+                }),
+              );
 
-            // Commit the reports in the generated order, in batches of the generated sizes.
-            let at = 0;
-            for (let batchId = 1; at < written.length; batchId++) {
-              const size = cuts[(batchId - 1) % cuts.length]!;
-              const positions = written.slice(at, at + size);
-              await store.commitBatch(commit({ positions, checkpoint: checkpoint({ batchId }) }));
-              at += size;
-            }
+              // Commit the reports in the generated order, in batches of the generated sizes.
+              let at = 0;
+              for (let batchId = 1; at < written.length; batchId++) {
+                const size = cuts[(batchId - 1) % cuts.length]!;
+                const positions = written.slice(at, at + size);
+                await store.commitBatch(commit({ positions, checkpoint: checkpoint({ batchId }) }));
+                at += size;
+              }
 
-            const expected = new Map<string, PositionEvent>();
-            for (const p of written) {
-              const kept = expected.get(p.vehicleId);
-              if (kept === undefined || p.tsMs > kept.tsMs) expected.set(p.vehicleId, p);
-            }
-            const page = await store.readPositions({ limit: 100, maxAgeSec: 3600 });
-            const byVehicle = (a: PositionEvent, b: PositionEvent): number =>
-              a.vehicleId < b.vehicleId ? -1 : 1;
-            expect([...page.positions].sort(byVehicle)).toEqual(
-              [...expected.values()].sort(byVehicle),
-            );
-            await store.close();
-          }),
-          { numRuns: 40 },
-        );
-      }, 60_000);
+              const expected = new Map<string, PositionEvent>();
+              for (const p of written) {
+                const kept = expected.get(p.vehicleId);
+                if (kept === undefined || p.tsMs > kept.tsMs) expected.set(p.vehicleId, p);
+              }
+              const page = await store.readPositions({ limit: 100, maxAgeSec: 3600 });
+              const byVehicle = (a: PositionEvent, b: PositionEvent): number =>
+                a.vehicleId < b.vehicleId ? -1 : 1;
+              expect([...page.positions].sort(byVehicle)).toEqual(
+                [...expected.values()].sort(byVehicle),
+              );
+              await store.close();
+            }),
+            { numRuns: 40 },
+          );
+        },
+        60_000,
+      );
 
       // A failing batch holds many valid rows of a newer window, which would show if they leaked,
       // and one broken value: in its tiles (after the valid ones), or in its positions.
@@ -239,7 +243,7 @@ export function runStoreContract(
         }),
       };
       for (const [part, build] of Object.entries(failures)) {
-        test(`writes nothing of a batch when ${part} cannot be written`, async () => {
+        contractCase(`writes nothing of a batch when ${part} cannot be written`, async () => {
           const store = await fresh();
           await store.commitBatch(commit({ tiles: [tile()], positions: [position()] }));
           const before = await snapshot(store);
@@ -259,7 +263,7 @@ export function runStoreContract(
         });
       }
 
-      test('keeps the extension fields and the nulls of a position', async () => {
+      contractCase('keeps the extension fields and the nulls of a position', async () => {
         const store = await fresh();
         const aircraft = position({
           provider: 'opensky',
@@ -280,7 +284,7 @@ export function runStoreContract(
         expect(byVehicle.get('y1900')).toEqual(bus);
       });
 
-      test('keeps dead letters with their reason, newest first', async () => {
+      contractCase('keeps dead letters with their reason, newest first', async () => {
         const store = await fresh();
         const first: DeadLetter = {
           reason: 'bad_json',
@@ -304,7 +308,7 @@ export function runStoreContract(
     });
 
     describe('plans and checkpoints', () => {
-      test('has neither before anything was saved', async () => {
+      contractCase('has neither before anything was saved', async () => {
         const store = await fresh();
         expect(await store.loadPlan('contract')).toBeNull();
         expect(await store.loadCheckpoint('contract')).toBeNull();
@@ -312,7 +316,7 @@ export function runStoreContract(
         expect(await store.readStats()).toBeNull();
       });
 
-      test('gives back the last plan and checkpoint of each engine', async () => {
+      contractCase('gives back the last plan and checkpoint of each engine', async () => {
         const store = await fresh();
         const plan = { batchId: 1, from: { '0': 1 }, to: { '0': 11 } };
         await store.savePlan('contract', plan);
@@ -330,17 +334,24 @@ export function runStoreContract(
         expect(await store.loadCheckpoint('other')).toBeNull();
       });
 
-      test('reads the stats of the named engine, else of the engine that committed last', async () => {
-        const store = await fresh();
-        const ofA = stats({ accepted: 1 });
-        const ofB = stats({ accepted: 2 });
-        await store.commitBatch(commit({ checkpoint: checkpoint({ engineId: 'a' }), stats: ofA }));
-        expect(await store.readStats()).toEqual(ofA);
+      contractCase(
+        'reads the stats of the named engine, else of the engine that committed last',
+        async () => {
+          const store = await fresh();
+          const ofA = stats({ accepted: 1 });
+          const ofB = stats({ accepted: 2 });
+          await store.commitBatch(
+            commit({ checkpoint: checkpoint({ engineId: 'a' }), stats: ofA }),
+          );
+          expect(await store.readStats()).toEqual(ofA);
 
-        await store.commitBatch(commit({ checkpoint: checkpoint({ engineId: 'b' }), stats: ofB }));
-        expect(await store.readStats('a')).toEqual(ofA);
-        expect(await store.readStats()).toEqual(ofB);
-      });
+          await store.commitBatch(
+            commit({ checkpoint: checkpoint({ engineId: 'b' }), stats: ofB }),
+          );
+          expect(await store.readStats('a')).toEqual(ofA);
+          expect(await store.readStats()).toEqual(ofB);
+        },
+      );
     });
 
     describe('readLatestTiles', () => {
@@ -353,7 +364,7 @@ export function runStoreContract(
         tile({ ...LOGAN, provider: 'opensky', count: 4 }),
       ];
 
-      test('returns the newest window, busiest tiles first', async () => {
+      contractCase('returns the newest window, busiest tiles first', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
 
@@ -366,7 +377,7 @@ export function runStoreContract(
         });
       });
 
-      test('finds the newest window among the named providers', async () => {
+      contractCase('finds the newest window among the named providers', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
 
@@ -384,7 +395,7 @@ export function runStoreContract(
         });
       });
 
-      test('keeps the tiles whose centroid lies in the bbox', async () => {
+      contractCase('keeps the tiles whose centroid lies in the bbox', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
         const [lon, lat] = QUINCY.centroid;
@@ -397,7 +408,7 @@ export function runStoreContract(
         expect(page.tiles).toEqual([tiles[3]]);
       });
 
-      test('cuts the list at limit and says so', async () => {
+      contractCase('cuts the list at limit and says so', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
 
@@ -408,7 +419,7 @@ export function runStoreContract(
         expect(await store.readLatestTiles({ limit: 2 })).toMatchObject({ truncated: false });
       });
 
-      test('returns an empty page from an empty store', async () => {
+      contractCase('returns an empty page from an empty store', async () => {
         const store = await fresh();
         expect(await store.readLatestTiles({ limit: 100 })).toEqual({
           windowStartMs: null,
@@ -454,43 +465,49 @@ export function runStoreContract(
         tile({ ...LOGAN, windowStartMs: T0 - WINDOW, count: 7 }),
       ];
 
-      test('merges the windows that end within the last N minutes of the stream clock', async () => {
-        const store = await fresh();
-        await store.commitBatch(commit({ tiles }));
+      contractCase(
+        'merges the windows that end within the last N minutes of the stream clock',
+        async () => {
+          const store = await fresh();
+          await store.commitBatch(commit({ tiles }));
 
-        const page = await store.readTileRange({ limit: 100, minutes: 10 });
-        expect(page.windowStartMs).toBe(T0 + WINDOW);
-        expect(page.windowEndMs).toBe(T0 + 3 * WINDOW);
-        expect(page.truncated).toBe(false);
-        expect(page.tiles).toEqual([
-          {
-            ...tiles[2],
-            windowEndMs: T0 + 3 * WINDOW,
-            count: 5,
-            vehicles: 2,
-            speedSumKmh: 70,
-            speedSamples: 3,
-            avgSpeedKmh: 23.333,
-            staleAtMs: tiles[3]!.staleAtMs,
-          },
-          tiles[4],
-        ]);
-      });
+          const page = await store.readTileRange({ limit: 100, minutes: 10 });
+          expect(page.windowStartMs).toBe(T0 + WINDOW);
+          expect(page.windowEndMs).toBe(T0 + 3 * WINDOW);
+          expect(page.truncated).toBe(false);
+          expect(page.tiles).toEqual([
+            {
+              ...tiles[2],
+              windowEndMs: T0 + 3 * WINDOW,
+              count: 5,
+              vehicles: 2,
+              speedSumKmh: 70,
+              speedSamples: 3,
+              avgSpeedKmh: 23.333,
+              staleAtMs: tiles[3]!.staleAtMs,
+            },
+            tiles[4],
+          ]);
+        },
+      );
 
-      test('leaves out a window that ends exactly N minutes before the newest end', async () => {
-        const store = await fresh();
-        await store.commitBatch(commit({ tiles }));
+      contractCase(
+        'leaves out a window that ends exactly N minutes before the newest end',
+        async () => {
+          const store = await fresh();
+          await store.commitBatch(commit({ tiles }));
 
-        const page = await store.readTileRange({ limit: 100, minutes: 15 });
-        expect(page.windowStartMs).toBe(T0);
-        expect(page.tiles.map((t) => [t.cellId, t.count])).toEqual([
-          [DOWNTOWN.cellId, 105],
-          [CAMBRIDGE.cellId, 50],
-          [QUINCY.cellId, 1],
-        ]);
-      });
+          const page = await store.readTileRange({ limit: 100, minutes: 15 });
+          expect(page.windowStartMs).toBe(T0);
+          expect(page.tiles.map((t) => [t.cellId, t.count])).toEqual([
+            [DOWNTOWN.cellId, 105],
+            [CAMBRIDGE.cellId, 50],
+            [QUINCY.cellId, 1],
+          ]);
+        },
+      );
 
-      test('measures the range from the newest window of the named providers', async () => {
+      contractCase('measures the range from the newest window of the named providers', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
 
@@ -499,7 +516,7 @@ export function runStoreContract(
         expect(page.tiles).toEqual([tiles[5]]);
       });
 
-      test('applies the bbox and the limit to the merged tiles', async () => {
+      contractCase('applies the bbox and the limit to the merged tiles', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ tiles }));
         const [lon, lat] = DOWNTOWN.centroid;
@@ -530,15 +547,18 @@ export function runStoreContract(
         lon: -71.01,
       });
 
-      test('keeps positions within maxAgeSec of the newest position, not of the wall clock', async () => {
-        const store = await fresh();
-        await store.commitBatch(commit({ positions: [old, plane, edge, newest] }));
+      contractCase(
+        'keeps positions within maxAgeSec of the newest position, not of the wall clock',
+        async () => {
+          const store = await fresh();
+          await store.commitBatch(commit({ positions: [old, plane, edge, newest] }));
 
-        const page = await store.readPositions({ limit: 100, maxAgeSec: 600 });
-        expect(page).toEqual({ positions: [newest, edge], truncated: false });
-      });
+          const page = await store.readPositions({ limit: 100, maxAgeSec: 600 });
+          expect(page).toEqual({ positions: [newest, edge], truncated: false });
+        },
+      );
 
-      test('measures the age from the newest position of the named providers', async () => {
+      contractCase('measures the age from the newest position of the named providers', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ positions: [old, plane, edge, newest] }));
 
@@ -550,7 +570,7 @@ export function runStoreContract(
         expect(page.positions).toEqual([plane]);
       });
 
-      test('applies the bbox and the limit', async () => {
+      contractCase('applies the bbox and the limit', async () => {
         const store = await fresh();
         await store.commitBatch(commit({ positions: [old, plane, edge, newest] }));
 
@@ -569,7 +589,7 @@ export function runStoreContract(
         });
       });
 
-      test('returns an empty page from an empty store', async () => {
+      contractCase('returns an empty page from an empty store', async () => {
         const store = await fresh();
         expect(await store.readPositions({ limit: 100, maxAgeSec: 600 })).toEqual({
           positions: [],
@@ -579,24 +599,31 @@ export function runStoreContract(
     });
 
     describe('sweepExpired', () => {
-      test('deletes the tiles whose staleAt is at or before the clock, and counts them', async () => {
-        const store = await fresh();
-        const clock = T0 + 50 * MINUTE;
-        const kept = tile({ ...QUINCY, staleAtMs: clock + 1 });
-        await store.commitBatch(
-          commit({
-            tiles: [tile({ staleAtMs: clock - 1 }), tile({ ...CAMBRIDGE, staleAtMs: clock }), kept],
-          }),
-        );
+      contractCase(
+        'deletes the tiles whose staleAt is at or before the clock, and counts them',
+        async () => {
+          const store = await fresh();
+          const clock = T0 + 50 * MINUTE;
+          const kept = tile({ ...QUINCY, staleAtMs: clock + 1 });
+          await store.commitBatch(
+            commit({
+              tiles: [
+                tile({ staleAtMs: clock - 1 }),
+                tile({ ...CAMBRIDGE, staleAtMs: clock }),
+                kept,
+              ],
+            }),
+          );
 
-        expect(await store.sweepExpired(clock)).toBe(2);
-        expect(await store.sweepExpired(clock)).toBe(0);
-        expect((await store.readLatestTiles({ limit: 100 })).tiles).toEqual([kept]);
-      });
+          expect(await store.sweepExpired(clock)).toBe(2);
+          expect(await store.sweepExpired(clock)).toBe(0);
+          expect((await store.readLatestTiles({ limit: 100 })).tiles).toEqual([kept]);
+        },
+      );
     });
 
     describe('health', () => {
-      test('answers ok with the kind of store', async () => {
+      contractCase('answers ok with the kind of store', async () => {
         const store = await fresh();
         expect(await store.health()).toMatchObject({ ok: true, kind: store.kind });
       });

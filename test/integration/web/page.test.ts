@@ -208,6 +208,53 @@ describe.skipIf(!HAVE_CHROMIUM)(
       await page.close();
     });
 
+    it('opens on the hexagons, shrinks markers and outlines as it zooms out, and fits again on request', async () => {
+      server.state.version = 1;
+      const { page, log } = await openPage(browser, server.pageUrl);
+      try {
+        await page.waitForFunction(() => (window.__heatmap?.hexagons ?? 0) > 0);
+        type View = { lat: number; lng: number; zoom: number };
+        type Styles = { marker: { radius: number }; hexagon: { weight: number } };
+        const zoomBy = async (steps: number) => {
+          const from = (await hook<View>(page, 'mapView()')).zoom;
+          const button = steps > 0 ? '.leaflet-control-zoom-in' : '.leaflet-control-zoom-out';
+          for (let i = 0; i < Math.abs(steps); i += 1) await page.click(button);
+          await page.waitForFunction((z) => window.__heatmap!.mapView().zoom === z, from + steps);
+        };
+
+        // The first view frames the disk of hexagons around 42.36,-71.06 (about 17 km across).
+        const fitted = await hook<View>(page, 'mapView()');
+        const fittedStyles = await hook<Styles>(page, 'drawStyles()');
+        expect(fitted.lat).toBeCloseTo(42.36, 1);
+        expect(fitted.lng).toBeCloseTo(-71.06, 1);
+        expect(fitted.zoom).toBeGreaterThanOrEqual(11);
+        expect(fitted.zoom).toBeLessThanOrEqual(13);
+
+        // Zoomed out to the region, the markers are small and the hexagons lose their outline.
+        await zoomBy(-2);
+        const wide = await hook<Styles>(page, 'drawStyles()');
+        expect(wide.marker.radius).toBeLessThanOrEqual(3);
+        expect(wide.hexagon.weight).toBe(0);
+
+        // Zoomed in to the streets, the markers are a size to click and the hexagons are outlined.
+        await zoomBy(4);
+        const close = await hook<Styles>(page, 'drawStyles()');
+        expect(close.marker.radius).toBeGreaterThan(wide.marker.radius);
+        expect(close.hexagon.weight).toBeGreaterThan(0);
+
+        // "Fit map to data" brings back the first view and its styles.
+        await page.click('#fit-button');
+        await page.waitForFunction((z) => window.__heatmap!.mapView().zoom === z, fitted.zoom);
+        const refitted = await hook<View>(page, 'mapView()');
+        expect(refitted.lat).toBeCloseTo(fitted.lat, 4);
+        expect(refitted.lng).toBeCloseTo(fitted.lng, 4);
+        expect(await hook<Styles>(page, 'drawStyles()')).toEqual(fittedStyles);
+        expect(log.errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('says when the API cannot be reached, keeps the map, and recovers', async () => {
       server.state.version = 1;
       const { page } = await openPage(browser, server.pageUrl);
