@@ -19,7 +19,9 @@ const split = argv.indexOf('--');
 const flags = split === -1 ? argv : argv.slice(0, split);
 const engine = split === -1 ? [] : argv.slice(split + 1);
 if (engine.length === 0 || flags.includes('--help')) {
-  process.stderr.write('usage: run-conformance.mjs [--update] [--only NAME] -- <engine command...>\n');
+  process.stderr.write(
+    'usage: run-conformance.mjs [--update] [--only NAME] -- <engine command...>\n',
+  );
   process.exit(engine.length === 0 ? 2 : 0);
 }
 const update = flags.includes('--update');
@@ -31,7 +33,9 @@ for (const name of readdirSync(casesDir).sort()) {
   if (only !== undefined && name !== only) continue;
   const dir = join(casesDir, name);
   const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'));
-  const inputs = readdirSync(join(dir, 'input')).sort().map((f) => join(dir, 'input', f));
+  const inputs = readdirSync(join(dir, 'input'))
+    .sort()
+    .map((f) => join(dir, 'input', f));
   const run = spawnSync(engine[0], [...engine.slice(1), ...spec.args, ...inputs], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
@@ -63,7 +67,9 @@ for (const name of readdirSync(casesDir).sort()) {
     process.stdout.write(`FAIL ${name}: output differs from expected.json\n`);
     for (const part of ['stats', 'tiles', 'positions']) {
       if (!isDeepStrictEqual(actual[part], expected[part])) {
-        process.stdout.write(`  ${part}: expected ${JSON.stringify(expected[part]).slice(0, 600)}\n`);
+        process.stdout.write(
+          `  ${part}: expected ${JSON.stringify(expected[part]).slice(0, 600)}\n`,
+        );
         process.stdout.write(`  ${part}: actual   ${JSON.stringify(actual[part]).slice(0, 600)}\n`);
       }
     }

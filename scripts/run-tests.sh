@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 mkdir -p .data
 status=0
 
+echo "type-checking sources and tests..."
+npm run --silent typecheck || status=1
+npm run --silent format:check || status=1
+
 npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-report.json || status=1
 
 node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate | tee .data/conformance.txt

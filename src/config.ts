@@ -54,7 +54,12 @@ export function engineSettingsFromEnv(): EngineSettings {
   return {
     res: intFromEnv('H3_RES', DEFAULT_ENGINE_SETTINGS.res, 0, 15),
     tileMinutes: intFromEnv('TILE_MINUTES', DEFAULT_ENGINE_SETTINGS.tileMinutes, 1, 1440),
-    watermarkSeconds: intFromEnv('WATERMARK_SECONDS', DEFAULT_ENGINE_SETTINGS.watermarkSeconds, 0, 86_400 * 30),
+    watermarkSeconds: intFromEnv(
+      'WATERMARK_SECONDS',
+      DEFAULT_ENGINE_SETTINGS.watermarkSeconds,
+      0,
+      86_400 * 30,
+    ),
     ttlMinutes: intFromEnv('TTL_MINUTES', DEFAULT_ENGINE_SETTINGS.ttlMinutes, 1, 525_600),
   };
 }

@@ -95,7 +95,8 @@ export const ERROR_CODES: Record<string, string> = {
   HM_DECODE: 'a provider response cannot be decoded; counted as decode_error',
   HM_STORE: 'the store failed; retried when retriable',
   HM_LOG: 'the log failed; retried when retriable',
-  HM_CHECKPOINT_MISMATCH: 'the checkpoint was written with other engine settings; use a new database',
+  HM_CHECKPOINT_MISMATCH:
+    'the checkpoint was written with other engine settings; use a new database',
   HM_BAD_PARAMETER: 'an HTTP query parameter is invalid; answered with 400',
   HM_UPSTREAM: 'a live API answered with an error; retried on 429 and 5xx',
   HM_BAD_CELL: 'a string is not a valid H3 cell id; the store holds a corrupt tile',

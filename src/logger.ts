@@ -11,7 +11,16 @@ const root: Logger = pino(
     base: { app: 'mobility-heatmap' },
     // Secrets never reach a log line, even when a caller passes a whole options object.
     redact: {
-      paths: ['apiKey', '*.apiKey', 'token', '*.token', 'password', '*.password', 'headers.authorization', 'headers["x-api-key"]'],
+      paths: [
+        'apiKey',
+        '*.apiKey',
+        'token',
+        '*.token',
+        'password',
+        '*.password',
+        'headers.authorization',
+        'headers["x-api-key"]',
+      ],
       censor: '[redacted]',
     },
   },
