@@ -15,6 +15,7 @@
  *   5.2) and is passed on as such: the stores keep both sides (see sqlite-map-filter.ts).
  */
 import { BadParameterError } from '../errors.js';
+import { isProviderName, PROVIDER_NAME_PATTERN } from '../event/validate-event.js';
 import type { MapQuery } from '../store/store.js';
 
 /** An integer parameter's range and default. */
@@ -36,9 +37,6 @@ export const MAX_AGE_SEC_RANGE: IntegerRange = { min: 1, max: 86_400, default: 6
 /** At most this many providers in one `provider` list. */
 export const MAX_PROVIDERS = 32;
 
-// SPEC 1: a provider name is `[a-z0-9][a-z0-9._-]{0,47}`.
-const PROVIDER_NAME = /^[a-z0-9][a-z0-9._-]{0,47}$/;
-
 // A decimal number as JavaScript prints one (Leaflet's toBBoxString may print `1e-7`).
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -56,7 +54,10 @@ export const MAP_PARAMETERS: Record<string, ParameterDescription> = {
   provider: {
     name: 'provider',
     description: `Comma-separated provider names (SPEC 1 form), at most ${MAX_PROVIDERS}; only their data is returned.`,
-    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,47}(,[a-z0-9][a-z0-9._-]{0,47})*$' },
+    schema: {
+      type: 'string',
+      pattern: `^${PROVIDER_NAME_PATTERN}(,${PROVIDER_NAME_PATTERN})*$`,
+    },
   },
   bbox: {
     name: 'bbox',
@@ -152,7 +153,7 @@ export function parseProviders(raw: string): string[] {
     throw bad('provider', `provider lists at most ${MAX_PROVIDERS} names, got ${names.length}`);
   }
   for (const name of names) {
-    if (!PROVIDER_NAME.test(name)) {
+    if (!isProviderName(name)) {
       throw bad(
         'provider',
         `provider must be comma-separated names of lowercase letters, digits, '.', '_' or '-' (1 to 48, starting with a letter or digit); ${quote(name)} is not one`,

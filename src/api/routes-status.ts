@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { msToIso } from '../event/time-format.js';
-import type { EngineStats } from '../store/store.js';
+import { emptyStats, type EngineStats } from '../store/store.js';
 import { probeHealth, readStore, type ApiContext, type DependencyHealth } from './api-context.js';
 
 /** How long /api/health waits for the store or the log before calling it unhealthy. */
@@ -35,18 +35,6 @@ export interface HealthBody {
   log: DependencyHealth | null;
 }
 
-const NO_STATS: EngineStats = {
-  accepted: 0,
-  duplicates: 0,
-  late: 0,
-  rejected: {},
-  cleaned: {},
-  watermarkMs: null,
-  newestEventMs: null,
-  batches: 0,
-  lastBatchAtMs: null,
-};
-
 /**
  * Turns an engine's counters into the body of `/api/stats`.
  *
@@ -55,7 +43,7 @@ const NO_STATS: EngineStats = {
  * @returns the body
  */
 export function statsToBody(stats: EngineStats | null, nowMs: number): StatsBody {
-  const s = stats ?? NO_STATS;
+  const s = stats ?? emptyStats();
   return {
     accepted: s.accepted,
     duplicates: s.duplicates,

@@ -13,6 +13,7 @@ import type { InputRecord } from '../event/position-event.js';
 import { validateMessage } from '../event/validate-event.js';
 import { snapshotEngine } from '../engine/engine-state.js';
 import { MicroBatchEngine } from '../engine/micro-batch-engine.js';
+import { mulberry32 } from '../sources/simulator.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 
 export interface BenchmarkOptions {
@@ -44,18 +45,6 @@ export interface BenchmarkReport {
   node: string;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run measures the same input. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Builds the benchmark input: a fleet moving around Boston for as long as the event count needs,
  * each vehicle reporting every ~10 s, with one report in ten re-sent as polling does.
@@ -63,7 +52,7 @@ function prng(seed: number): () => number {
  * @returns JSON messages as they would be read from the log
  */
 export function makeBenchmarkInput(events: number, vehicles: number, seed: number): string[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const fleet = Array.from({ length: vehicles }, (_, i) => ({
     id: `y${1000 + i}`,
     lat: 42.25 + random() * 0.2,

@@ -84,7 +84,11 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
       clock: () => Math.max(Date.now(), streamMs),
       onCommit: ({ batchId, position }) => {
         // Entries the engine has committed are dropped once older than the log's retention.
-        if (batchId % 60 === 0) void log.truncateBefore(position).catch(() => undefined);
+        if (batchId % 60 === 0) {
+          log
+            .truncateBefore(position)
+            .catch((err: unknown) => logger.warn({ err }, 'log truncation failed'));
+        }
       },
     },
     controller.signal,

@@ -3,6 +3,7 @@
  * dead letters and checkpoints to the SQLite store. Killed at any moment and restarted, it ends
  * with the same stored result as a run that was never interrupted.
  */
+import { DEFAULTS } from '../config.js';
 import { Command } from 'commander';
 import { runStream } from '../engine/stream-runner.js';
 import { openEmbeddedLog } from '../log/embedded-log.js';
@@ -19,11 +20,7 @@ export function engineCommand(): Command {
       'Consumes the log table of --db in micro-batches (dedupe, windows, watermark, tiles, latest\n' +
         'positions) and commits each with its checkpoint; resumes from the checkpoint on restart.',
     )
-    .option(
-      '--db <file>',
-      'SQLite file holding the log and the store',
-      '.data/mobility-heatmap.sqlite',
-    )
+    .option('--db <file>', 'SQLite file holding the log and the store', DEFAULTS.dbFile)
     .option('--engine-id <id>', 'names the checkpoint', 'ts-engine')
     .option('--trigger-ms <n>', 'wait when the log has nothing new', intInRange(10, 60_000), 1000)
     .option(

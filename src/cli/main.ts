@@ -4,7 +4,7 @@
  * failure is one structured log line with the error's code and a hint of what to do.
  */
 import { Command, CommanderError } from 'commander';
-import { HeatmapError } from '../errors.js';
+import { ERROR_CODES, HeatmapError } from '../errors.js';
 import { loggerFor } from '../logger.js';
 import { aggregateCommand } from './aggregate-command.js';
 import { extraCommands } from './commands.js';
@@ -27,8 +27,9 @@ try {
     // Help and version exit 0; anything else commander reports is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof HeatmapError) {
-    loggerFor('cli').error({ code: err.code, err }, 'failed');
-    process.stderr.write(`mobility-heatmap: ${err.message}\n`);
+    const hint = ERROR_CODES[err.code];
+    loggerFor('cli').error({ code: err.code, hint, err }, 'failed');
+    process.stderr.write(`mobility-heatmap: ${err.message}\n  (${err.code}: ${hint})\n`);
     process.exitCode = err.code === 'HM_USAGE' ? 2 : 1;
   } else {
     loggerFor('cli').error({ err }, 'failed');

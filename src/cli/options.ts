@@ -41,7 +41,7 @@ export function isoTime(value: string): number {
 export function feedName(value: string): string {
   if (value === '' || !isProviderName(`gtfsrt.${value}`)) {
     throw new InvalidArgumentError(
-      `expected a feed name of lowercase letters, digits, '.', '_' or '-' (at most 40), got "${value}".`,
+      `expected a feed name of lowercase letters, digits, '.', '_' or '-' (at most 41), got "${value}".`,
     );
   }
   return value;

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Argument, Command } from 'commander';
+import { DEFAULTS } from '../config.js';
 import { UsageError } from '../errors.js';
 import { openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
@@ -24,7 +25,7 @@ export function produceCommand(): Command {
     )
     .addArgument(new Argument('<source>', 'what to publish').choices(['replay', 'sim']))
     .argument('[file...]', 'recordings to replay')
-    .option('--db <file>', 'SQLite file holding the embedded log', '.data/mobility-heatmap.sqlite')
+    .option('--db <file>', 'SQLite file holding the embedded log', DEFAULTS.dbFile)
     .option('--speed <factor>', 'replay speed factor', positiveNumber, 1)
     .option('--as-fast-as-possible', 'replay without waiting between snapshots (a backfill)')
     .option('--original-times', 'keep the recorded times instead of rebasing them to now')

@@ -16,7 +16,7 @@ import { intInRange } from './options.js';
 export function serveCommand(): Command {
   return new Command('serve')
     .summary('serve the API and the map over an existing store, read-only')
-    .option('--db <file>', 'SQLite file written by the engine', '.data/mobility-heatmap.sqlite')
+    .option('--db <file>', 'SQLite file written by the engine', DEFAULTS.dbFile)
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
     .option('--port <n>', 'port to listen on', intInRange(0, 65_535), DEFAULTS.port)
     .option(

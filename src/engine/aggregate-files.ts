@@ -8,7 +8,7 @@ import type { PositionEvent } from '../event/position-event.js';
 import { msToIso } from '../event/time-format.js';
 import { readRecordingFile } from '../sources/read-recording.js';
 import type { TileRecord } from '../store/store.js';
-import { MicroBatchEngine } from './micro-batch-engine.js';
+import { MicroBatchEngine, vehicleKey } from './micro-batch-engine.js';
 
 export interface AggregateOptions extends EngineSettings {
   /** The engine's clock for `future_timestamp`, epoch ms. */
@@ -128,7 +128,7 @@ export async function aggregateFiles(
         tiles.set(`${tile.provider}\u0001${tile.cellId}\u0001${tile.windowStartMs}`, tile);
       }
       for (const p of out.positions) {
-        const key = `${p.provider}\u0001${p.vehicleId}`;
+        const key = vehicleKey(p.provider, p.vehicleId);
         const stored = positions.get(key);
         if (stored === undefined || p.tsMs > stored.tsMs) positions.set(key, p);
       }

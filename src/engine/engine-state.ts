@@ -8,7 +8,7 @@ import type { EngineSettings } from '../config.js';
 import { CheckpointMismatchError } from '../errors.js';
 import type { PositionEvent } from '../event/position-event.js';
 import type { EngineStats } from '../store/store.js';
-import type { MicroBatchEngine } from './micro-batch-engine.js';
+import { vehicleKey, type MicroBatchEngine } from './micro-batch-engine.js';
 
 /** A vehicle's dedupe set: its report times above the watermark, sorted; and its newest report in the running batch. */
 export interface VehicleState {
@@ -43,21 +43,6 @@ interface SerializedState {
   seenBase: number;
   seen: [string, string, number[]][];
   open: [string, string, number, number, string[], number, number][];
-}
-
-/** Counters before the first batch. */
-export function emptyStats(): EngineStats {
-  return {
-    accepted: 0,
-    duplicates: 0,
-    late: 0,
-    rejected: {},
-    cleaned: {},
-    watermarkMs: null,
-    newestEventMs: null,
-    batches: 0,
-    lastBatchAtMs: null,
-  };
 }
 
 /**
@@ -127,7 +112,7 @@ export function restoreEngine(engine: MicroBatchEngine, text: string): void {
   engine.vehicles.clear();
   for (const [provider, vehicleId, offsets] of state.seen) {
     const seen = offsets.map((offset) => offset + state.seenBase);
-    engine.vehicles.set(`${provider}\u0001${vehicleId}`, {
+    engine.vehicles.set(vehicleKey(provider, vehicleId), {
       provider,
       vehicleId,
       seen,

@@ -9,7 +9,8 @@ import type { DeadLetter, InputRecord, PositionEvent } from '../event/position-e
 import { MAX_MESSAGE_BYTES, validateEvent, validateMessage } from '../event/validate-event.js';
 import type { ValidationResult } from '../event/validate-event.js';
 import type { EngineStats, LngLat, TileRecord } from '../store/store.js';
-import { emptyStats, type OpenTile, type VehicleState } from './engine-state.js';
+import { emptyStats } from '../store/store.js';
+import type { OpenTile, VehicleState } from './engine-state.js';
 import { averageSpeed, cellToCentroid, gridName, latLngToCellId, windowStartOf } from './window.js';
 
 /** What one micro-batch produced: tiles it changed (totals), newest positions, dead letters. */
@@ -25,8 +26,21 @@ const SEP = '\u0001';
 /** Open tiles of one provider: window start, then cell. */
 export type ProviderWindows = Map<number, Map<string, OpenTile>>;
 
+/** The message as a dead letter keeps it: at most 64 KiB of UTF-8, cut on a character boundary. */
 function cutRaw(text: string): string {
-  return text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
+  if (text.length * 3 <= MAX_MESSAGE_BYTES) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= MAX_MESSAGE_BYTES) return text;
+  // A decoder drops a sequence cut in half as U+FFFD; trim that replacement character.
+  return bytes
+    .subarray(0, MAX_MESSAGE_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}
+
+/** The key of a vehicle in engine state: provider and vehicleId, which neither may contain. */
+export function vehicleKey(provider: string, vehicleId: string): string {
+  return provider + SEP + vehicleId;
 }
 
 /** The engine: feed it micro-batches in log order; snapshot it with the checkpoint. */
@@ -150,11 +164,11 @@ export class MicroBatchEngine {
 
   /** Whether a report's identity is in the dedupe set. */
   isRemembered(provider: string, vehicleId: string, tsMs: number): boolean {
-    return this.vehicles.get(provider + SEP + vehicleId)?.seen.includes(tsMs) ?? false;
+    return this.vehicles.get(vehicleKey(provider, vehicleId))?.seen.includes(tsMs) ?? false;
   }
 
   private vehicleOf(event: PositionEvent): VehicleState {
-    const key = event.provider + SEP + event.vehicleId;
+    const key = vehicleKey(event.provider, event.vehicleId);
     let vehicle = this.vehicles.get(key);
     if (vehicle === undefined) {
       vehicle = {

@@ -4,11 +4,14 @@
  * a crash the planned batch is run again over exactly the same log range, from the state of the
  * last commit, so the store ends as if nothing had happened (SPEC 3, exactly-once effect).
  */
+import pRetry from 'p-retry';
 import type { EngineSettings } from '../config.js';
+import { HeatmapError } from '../errors.js';
 import type { InputRecord } from '../event/position-event.js';
 import type { EventLog, LogEntry } from '../log/event-log.js';
 import { loggerFor, type Logger } from '../logger.js';
 import type { BatchPlan, LogPosition, Store } from '../store/store.js';
+import { sleepUnlessAborted } from '../sources/source.js';
 import { restoreEngine, snapshotEngine } from './engine-state.js';
 import { MicroBatchEngine } from './micro-batch-engine.js';
 
@@ -18,7 +21,7 @@ export interface StreamRunnerOptions {
   settings: EngineSettings;
   /** Names this engine's checkpoint; several engines may share one store. */
   engineId?: string;
-  /** How long to wait when the log has nothing new (default 1000 ms, the issue's trigger). */
+  /** How long to wait when the log has nothing new (default 1000 ms: a live map within seconds). */
   triggerMs?: number;
   /** Cap on records per micro-batch (default 50,000). */
   maxBatchRecords?: number;
@@ -54,16 +57,27 @@ function samePosition(a: LogPosition, b: LogPosition): boolean {
   return true;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
+/**
+ * Runs a store or log call, retrying with backoff while it fails with a retriable error (a busy
+ * SQLite file, a lost connection); any other error, or an abort, ends the loop.
+ */
+function retrying<T>(
+  what: string,
+  call: () => Promise<T>,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<T> {
+  return pRetry(call, {
+    retries: Number.POSITIVE_INFINITY,
+    minTimeout: 200,
+    maxTimeout: 10_000,
+    signal,
+    shouldRetry: ({ error }) => error instanceof HeatmapError && error.retriable,
+    onFailedAttempt: ({ error, attemptNumber }) => {
+      if (error instanceof HeatmapError && error.retriable) {
+        logger.warn({ err: error, what, attempt: attemptNumber }, 'retrying');
+      }
+    },
   });
 }
 
@@ -74,7 +88,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @param signal - aborts the loop between batches
  * @returns the engine, with its final state
  * @throws CheckpointMismatchError when the store's checkpoint was written with other settings
- * @throws StoreError or LogError when they are not retriable
+ * @throws StoreError or LogError when they are not retriable (retriable ones are retried)
  */
 export async function runStream(
   options: StreamRunnerOptions,
@@ -100,33 +114,42 @@ export async function runStream(
   if (engine.stats.newestEventMs !== null) await sweep(store, engine, logger);
 
   while (!signal.aborted) {
-    // Stage 2: plan, and write the plan before running it.
-    const to = replan?.to ?? (await log.plan(position, maxBatchRecords));
-    replan = null;
-    if (samePosition(position, to)) {
-      if (options.untilIdle) break;
-      await sleep(triggerMs, signal);
-      continue;
+    // Stage 2: plan, and write the plan before running it. A batch run again after a crash
+    // keeps its range and its clock, so `future_timestamp` decides as it did the first time.
+    let plan: BatchPlan;
+    if (replan !== null) {
+      plan = replan;
+      replan = null;
+    } else {
+      const from = position;
+      const to = await retrying('plan', () => log.plan(from, maxBatchRecords), signal, logger);
+      if (samePosition(position, to)) {
+        if (options.untilIdle) break;
+        await sleepUnlessAborted(triggerMs, signal);
+        continue;
+      }
+      plan = { batchId: batchId + 1, from: position, to, nowMs: clock() };
+      await retrying('save plan', () => store.savePlan(engineId, plan), signal, logger);
     }
-    const plan: BatchPlan = { batchId: batchId + 1, from: position, to };
-    await store.savePlan(engineId, plan);
+    const to = plan.to;
 
     // Stage 3: read and run.
     const started = Date.now();
-    const entries = await log.read(position, to);
-    const out = engine.processBatch(entries.map(logEntryToRecord), clock());
+    const entries = await retrying('read', () => log.read(plan.from, to), signal, logger);
+    const out = engine.processBatch(entries.map(logEntryToRecord), plan.nowMs ?? clock());
 
     // Stage 4: commit everything with the checkpoint, then expire old tiles.
-    await store.commitBatch({
+    const commit = {
       tiles: out.tiles,
       positions: out.positions,
       deadLetters: out.deadLetters,
       checkpoint: { engineId, batchId: plan.batchId, position: to, state: snapshotEngine(engine) },
       stats: engine.stats,
-    });
+    };
+    await retrying('commit', () => store.commitBatch(commit), signal, logger);
     batchId = plan.batchId;
     position = to;
-    await sweep(store, engine, logger);
+    await retrying('sweep', () => sweep(store, engine, logger), signal, logger);
     logger.debug(
       { batchId, records: entries.length, tiles: out.tiles.length, ms: Date.now() - started },
       'batch committed',

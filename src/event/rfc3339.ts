@@ -79,7 +79,7 @@ export function rfc3339ToMs(text: string): number | null {
   let ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   if (year < 100) {
     const date = new Date(ms);
-    date.setUTCFullYear(year);
+    date.setUTCFullYear(year, month - 1, day);
     ms = date.getTime();
   }
   return ms - offsetMinutes * 60_000;

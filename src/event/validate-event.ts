@@ -12,7 +12,10 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Events more than this far ahead of the engine's clock are `future_timestamp` (SPEC 1). */
 export const MAX_FUTURE_MS = 5 * 60 * 1000;
 
-const PROVIDER_NAME = /^[a-z0-9][a-z0-9._-]{0,47}$/;
+/** The form of a provider name (SPEC 1), as a pattern for JSON schemas and OpenAPI. */
+export const PROVIDER_NAME_PATTERN = '[a-z0-9][a-z0-9._-]{0,47}';
+
+const PROVIDER_NAME = new RegExp(`^${PROVIDER_NAME_PATTERN}$`);
 
 /** The outcome of validating one record: an event, or a reason with a detail naming the bad value. */
 export type ValidationResult =

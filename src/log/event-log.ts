@@ -12,8 +12,13 @@ export interface LogEntry {
   reject?: { reason: RejectReason; detail: string };
 }
 
+/** A log an engine reads by position; every implementation keeps entries in append order. */
 export interface EventLog {
-  /** Appends entries durably, in order. */
+  /**
+   * Appends entries durably, in order.
+   *
+   * @throws LogError, retriable when the log is busy or unreachable
+   */
   append(entries: LogEntry[]): Promise<void>;
   /** The position after at most `maxRecords` entries from `from`; equal to `from` when the log has nothing new. */
   plan(from: LogPosition, maxRecords: number): Promise<LogPosition>;

@@ -46,6 +46,21 @@ export interface EngineStats {
   lastBatchAtMs: number | null;
 }
 
+/** Counters before the first batch. */
+export function emptyStats(): EngineStats {
+  return {
+    accepted: 0,
+    duplicates: 0,
+    late: 0,
+    rejected: {},
+    cleaned: {},
+    watermarkMs: null,
+    newestEventMs: null,
+    batches: 0,
+    lastBatchAtMs: null,
+  };
+}
+
 /** Opaque log position: partition (or `0` for the embedded log) to the next offset to read. */
 export type LogPosition = Record<string, number>;
 
@@ -54,6 +69,8 @@ export interface BatchPlan {
   batchId: number;
   from: LogPosition;
   to: LogPosition;
+  /** The engine's clock when the batch was planned, for `future_timestamp` on a re-run. */
+  nowMs?: number;
 }
 
 /** What an engine has durably done: the last committed batch, where to read next, its state. */
@@ -83,6 +100,7 @@ export interface MapQuery {
   limit: number;
 }
 
+/** Tiles of one read, with the window span they cover and whether `limit` cut them. */
 export interface TilePage {
   windowStartMs: number | null;
   windowEndMs: number | null;
@@ -90,11 +108,13 @@ export interface TilePage {
   truncated: boolean;
 }
 
+/** Latest positions of one read, and whether `limit` cut them. */
 export interface PositionPage {
   positions: PositionEvent[];
   truncated: boolean;
 }
 
+/** Whether the store answers, what kind it is, and what it says when it does not. */
 export interface StoreHealth {
   ok: boolean;
   kind: string;
@@ -103,10 +123,24 @@ export interface StoreHealth {
 
 /** The store contract; every implementation runs the same contract suite (test/store). */
 export interface Store {
+  /** `sqlite`, `mongodb`, ... */
   readonly kind: string;
+  /**
+   * Writes one micro-batch: tiles as totals, positions only when newer, dead letters, counters
+   * and the checkpoint, all or nothing where the store can.
+   *
+   * @throws StoreError, retriable when the failure may pass
+   */
   commitBatch(commit: BatchCommit): Promise<void>;
+  /**
+   * Records the batch an engine is about to run, so a restart runs the same range again.
+   *
+   * @throws StoreError, retriable when the failure may pass
+   */
   savePlan(engineId: string, plan: BatchPlan): Promise<void>;
+  /** The last plan an engine saved, or null. @throws StoreError */
   loadPlan(engineId: string): Promise<BatchPlan | null>;
+  /** The last checkpoint an engine committed, or null. @throws StoreError */
   loadCheckpoint(engineId: string): Promise<Checkpoint | null>;
   /** Tiles of the newest window that has data under the query's provider filter. */
   readLatestTiles(query: MapQuery): Promise<TilePage>;
@@ -114,10 +148,14 @@ export interface Store {
   readTileRange(query: MapQuery & { minutes: number }): Promise<TilePage>;
   /** Latest positions with ts within maxAgeSec of the stream's clock (the newest position ts). */
   readPositions(query: MapQuery & { maxAgeSec: number }): Promise<PositionPage>;
+  /** The counters of an engine (or of the engine that committed last), or null before any. */
   readStats(engineId?: string): Promise<EngineStats | null>;
+  /** The newest dead letters, newest first. */
   readDeadLetters(limit: number): Promise<DeadLetter[]>;
   /** Deletes tiles whose staleAt is at or before `clockMs`; returns how many. */
   sweepExpired(clockMs: number): Promise<number>;
+  /** Whether the store answers; never throws. */
   health(): Promise<StoreHealth>;
+  /** Releases connections; the store is unusable afterwards. */
   close(): Promise<void>;
 }
