@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.js';
 
-const classes = Object.values(errors).filter(
-  (value): value is new (...args: never[]) => errors.HeatmapError =>
+type ErrorClass = new (...args: never[]) => errors.HeatmapError;
+
+const classes = (Object.values(errors) as unknown[]).filter(
+  (value): value is ErrorClass =>
     typeof value === 'function' && value.prototype instanceof errors.HeatmapError,
 );
 
-function codeOf(ErrorClass: (typeof classes)[number]): string {
+function codeOf(ErrorClass: ErrorClass): string {
   const make = ErrorClass as unknown as new (a: string, b: string) => errors.HeatmapError;
   return new make('x', 'y').code;
 }

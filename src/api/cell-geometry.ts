@@ -34,8 +34,8 @@ const ringTexts = new WeakMap<number[][], string>();
 /**
  * Turns a cell id into its outline as a closed GeoJSON ring of [longitude, latitude] positions.
  *
- * This is the one place where h3's coordinates become GeoJSON order: h3-js is asked for
- * [lng, lat] (`cellToBoundary(cellId, true)`), and nothing else in the product swaps pairs.
+ * h3-js is asked for the outline in GeoJSON order directly (`cellToBoundary(cellId, true)`),
+ * so no pair is swapped here; single positions go through event/lng-lat.ts.
  * The ring is counterclockwise (RFC 7946, section 3.1.6), rounded to 6 decimals, spans at most
  * 180° of longitude except for a cell that contains a pole (see the module comment), and is
  * shared and frozen: callers must not change it.

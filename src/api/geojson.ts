@@ -4,6 +4,7 @@
  * stream clock and truncation ride as foreign members of the collection (RFC 7946, section 6.1),
  * where the page reads them without walking the features.
  */
+import { latLngToLngLat } from '../event/lng-lat.js';
 import type { PositionEvent } from '../event/position-event.js';
 import { msToIso } from '../event/time-format.js';
 import type { PositionPage, TilePage, TileRecord } from '../store/store.js';
@@ -178,7 +179,7 @@ export function positionToFeature(position: PositionEvent, clockMs: number): Pos
   return {
     type: 'Feature',
     id: `${position.provider}:${position.vehicleId}`,
-    geometry: { type: 'Point', coordinates: [position.lon, position.lat] },
+    geometry: { type: 'Point', coordinates: latLngToLngLat(position.lat, position.lon) },
     properties: {
       vehicleId: position.vehicleId,
       provider: position.provider,

@@ -3,7 +3,7 @@
  * UTC, cells the H3 index of a position at `H3_RES` as a lowercase hex string.
  */
 import { cellToLatLng, latLngToCell } from 'h3-js';
-import type { LngLat } from '../store/store.js';
+import { latLngToLngLat, type LngLat } from '../event/lng-lat.js';
 
 /**
  * The start of the window holding a time.
@@ -37,7 +37,7 @@ export function latLngToCellId(lat: number, lon: number, res: number): string {
  */
 export function cellToCentroid(cellId: string): LngLat {
   const [lat, lng] = cellToLatLng(cellId);
-  return [lng, lat];
+  return latLngToLngLat(lat, lng);
 }
 
 /** The grid name of a resolution, as tiles carry it: `h3r8`. */

@@ -5,8 +5,8 @@
  */
 import type { DeadLetter, PositionEvent } from '../event/position-event.js';
 
-/** [longitude, latitude], GeoJSON order. */
-export type LngLat = [number, number];
+export type { LngLat } from '../event/lng-lat.js';
+import type { LngLat } from '../event/lng-lat.js';
 
 /** One tile: the aggregate of one (provider, grid, cell, window), as totals (SPEC 3). */
 export interface TileRecord {

@@ -126,9 +126,9 @@ export class HexagonLayer {
   }
 
   /**
-   * Restyles every hexagon when the size of a cell on screen calls for another style. Cells of
-   * one resolution differ little in size (H3 keeps them within a factor of two worldwide, and
-   * far less within a city), so one cell stands for all.
+   * Restyles every hexagon when the size of a cell on screen calls for another style. The data
+   * holds one resolution, and its cells differ by a few percent across one city, so one cell
+   * stands for all; the opposite vertices 0 and 3 give its width.
    */
   private restyle(outline: LatLngPair[] | undefined): void {
     if (outline === undefined || outline.length < 4) return;
