@@ -51,7 +51,11 @@ export function registerMapRoutes(app: FastifyInstance, context: ApiContext): vo
       readStore('readPositions', () => store.readPositions(query)),
       readStore('readStats', () => store.readStats(engineId)),
     ]);
-    const collection = positionPageToGeoJson(page, stats?.newestEventMs ?? null);
+    // Ages count from the clock the store selected by (the newest position under the provider
+    // filter), so no vehicle is older than maxAgeSec; the engine's clock stands in for a store
+    // that does not say.
+    const clockMs = page.clockMs !== undefined ? page.clockMs : (stats?.newestEventMs ?? null);
+    const collection = positionPageToGeoJson(page, clockMs);
     return sendGeoJson(reply, featureCollectionToJson(collection));
   });
 }

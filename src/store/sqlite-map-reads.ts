@@ -175,7 +175,7 @@ export function selectPositions(
   const newest = statements
     .get(`SELECT ts FROM positions_latest ${scope.sql} ORDER BY ts DESC LIMIT 1`)
     .get(scope.params) as { ts: number } | undefined;
-  if (newest === undefined) return { positions: [], truncated: false };
+  if (newest === undefined) return { positions: [], truncated: false, clockMs: null };
 
   const recent = condition('ts >= @sinceMs', { sinceMs: newest.ts - maxAgeMs });
   const where = whereClause(recent, providers, bbox);
@@ -187,5 +187,5 @@ export function selectPositions(
     )
     .all({ ...where.params, limit: limit + 1 }) as PositionValues[];
   const page = capped(rows.map(positionFromValues), limit);
-  return { positions: page.items, truncated: page.truncated };
+  return { positions: page.items, truncated: page.truncated, clockMs: newest.ts };
 }

@@ -112,6 +112,8 @@ export interface TilePage {
 export interface PositionPage {
   positions: PositionEvent[];
   truncated: boolean;
+  /** The clock the ages were measured from: the newest position under the provider filter. */
+  clockMs?: number | null;
 }
 
 /** Whether the store answers, what kind it is, and what it says when it does not. */
