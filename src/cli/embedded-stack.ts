@@ -52,6 +52,7 @@ export function removeDatabase(file: string): void {
  */
 export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<RunningStack> {
   const logger = loggerFor('cli');
+  let engineFailed: string | null = null;
 
   // Stage 1: the file, its log and its store.
   if (opts.fresh) removeDatabase(opts.dbFile);
@@ -65,7 +66,12 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
     store,
     pageConfig: opts.page,
     ...(staticDir === undefined ? {} : { staticDir }),
-    logHealth: async () => ({ ok: true, detail: `embedded log in ${opts.dbFile}` }),
+    logHealth: async () => {
+      const health = await log.health();
+      return engineFailed === null
+        ? health
+        : { ok: false, detail: `engine stopped: ${engineFailed}` };
+    },
   });
   await api.listen({ host: opts.host, port: opts.port });
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}/`;
@@ -111,7 +117,14 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
       logger.info({}, 'stopped');
     }
   })();
-  producing.catch(() => controller.abort());
-  engine.catch(() => controller.abort());
+  producing.catch((err: unknown) => {
+    logger.error({ err }, 'source failed');
+    controller.abort();
+  });
+  engine.catch((err: unknown) => {
+    engineFailed = (err as Error).message ?? String(err);
+    logger.error({ err }, 'engine failed');
+    controller.abort();
+  });
   return { url, done, stop: () => controller.abort() };
 }

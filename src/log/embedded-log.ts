@@ -7,7 +7,7 @@
  * truncation (https://www.sqlite.org/autoinc.html). The log is replayable while retained.
  */
 import { LogError } from '../errors.js';
-import type { RejectReason } from '../event/position-event.js';
+import { REJECT_REASONS, type RejectReason } from '../event/position-event.js';
 import { loggerFor } from '../logger.js';
 import {
   isBusySqliteError,
@@ -187,6 +187,23 @@ export class EmbeddedLog implements EventLog {
     return deleted;
   }
 
+  /**
+   * Whether the log answers, with its retained range; never throws.
+   *
+   * @returns ok and a detail such as `offsets 1..5230 retained, next 5231`
+   */
+  async health(): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const { first, next } = this.#guard('read the range', () => this.#range());
+      return {
+        ok: true,
+        detail: `embedded log: offsets ${first}..${next - 1} retained, next ${next}`,
+      };
+    } catch (err) {
+      return { ok: false, detail: messageOf(err) };
+    }
+  }
+
   /** Closes the connection; closing twice does nothing. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -223,7 +240,12 @@ function offsetOf(position: LogPosition): number {
 
 function entryFromValues(v: EntryValues): LogEntry {
   const entry: LogEntry = { key: v[0], value: v[1] };
-  if (v[2] !== null) entry.reject = { reason: v[2] as RejectReason, detail: v[3] ?? '' };
+  if (v[2] !== null) {
+    // A reason this version does not know (a newer producer) still dead-letters as a decode error.
+    const known = (REJECT_REASONS as readonly string[]).includes(v[2]);
+    const reason = known ? (v[2] as RejectReason) : 'decode_error';
+    entry.reject = { reason, detail: known ? (v[3] ?? '') : `${v[2]}: ${v[3] ?? ''}` };
+  }
   return entry;
 }
 
