@@ -34,6 +34,16 @@ export const DEFAULTS = {
   dbFile: '.data/mobility-heatmap.sqlite',
 } as const;
 
+/** Allowed ranges of the integer settings, shared by environment variables and flags. */
+export const SETTING_RANGES = {
+  res: [0, 15],
+  tileMinutes: [1, 1440],
+  watermarkSeconds: [0, 86_400 * 30],
+  ttlMinutes: [1, 525_600],
+  refreshMs: [250, 3_600_000],
+  port: [0, 65_535],
+} as const satisfies Record<string, readonly [number, number]>;
+
 /** Parses an integer setting and checks its range; `name` is the flag or variable it came from. */
 export function parseIntSetting(name: string, raw: string, min: number, max: number): number {
   const value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
@@ -52,21 +62,28 @@ export function intFromEnv(name: string, fallback: number, min: number, max: num
 /** Engine settings from the environment (SPEC 6), before flags override them. */
 export function engineSettingsFromEnv(): EngineSettings {
   return {
-    res: intFromEnv('H3_RES', DEFAULT_ENGINE_SETTINGS.res, 0, 15),
-    tileMinutes: intFromEnv('TILE_MINUTES', DEFAULT_ENGINE_SETTINGS.tileMinutes, 1, 1440),
+    res: intFromEnv('H3_RES', DEFAULT_ENGINE_SETTINGS.res, ...SETTING_RANGES.res),
+    tileMinutes: intFromEnv(
+      'TILE_MINUTES',
+      DEFAULT_ENGINE_SETTINGS.tileMinutes,
+      ...SETTING_RANGES.tileMinutes,
+    ),
     watermarkSeconds: intFromEnv(
       'WATERMARK_SECONDS',
       DEFAULT_ENGINE_SETTINGS.watermarkSeconds,
-      0,
-      86_400 * 30,
+      ...SETTING_RANGES.watermarkSeconds,
     ),
-    ttlMinutes: intFromEnv('TTL_MINUTES', DEFAULT_ENGINE_SETTINGS.ttlMinutes, 1, 525_600),
+    ttlMinutes: intFromEnv(
+      'TTL_MINUTES',
+      DEFAULT_ENGINE_SETTINGS.ttlMinutes,
+      ...SETTING_RANGES.ttlMinutes,
+    ),
   };
 }
 
 /** The refresh period of the page in milliseconds (REFRESH_MS, default 5000). */
 export function refreshMsFromEnv(): number {
-  return intFromEnv('REFRESH_MS', DEFAULTS.refreshMs, 250, 3_600_000);
+  return intFromEnv('REFRESH_MS', DEFAULTS.refreshMs, ...SETTING_RANGES.refreshMs);
 }
 
 /** The folder of recordings: RECORDINGS_DIR, or undefined when unset. */

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULTS, recordingsDirFromEnv, refreshMsFromEnv } from '../config.js';
+import { DEFAULTS, recordingsDirFromEnv, refreshMsFromEnv, SETTING_RANGES } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loggerFor } from '../logger.js';
 import { createReplaySource, loadReplayBatches } from '../sources/replay-source.js';
@@ -84,12 +84,12 @@ export function demoCommand(): Command {
       'keep the database and resume from its checkpoint instead of starting fresh',
     )
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
-    .option('--port <n>', 'port to listen on', intInRange(0, 65_535), DEFAULTS.port)
+    .option('--port <n>', 'port to listen on', intInRange(...SETTING_RANGES.port), DEFAULTS.port)
     .option('--trigger-ms <n>', 'engine micro-batch trigger', intInRange(50, 60_000), 1000)
     .option(
       '--refresh-ms <n>',
       'page refresh period (env REFRESH_MS)',
-      intInRange(250, 3_600_000),
+      intInRange(...SETTING_RANGES.refreshMs),
       refreshMsFromEnv(),
     )
     .option(

@@ -3,17 +3,18 @@
  * bad, so that commander reports a usage error (exit code 2).
  */
 import { InvalidArgumentError } from 'commander';
+import { parseIntSetting } from '../config.js';
 import { isProviderName } from '../event/validate-event.js';
 import { rfc3339ToMs } from '../event/rfc3339.js';
 
 /** A parser of integers within a range, for commander's `argParser`. */
 export function intInRange(min: number, max: number): (value: string) => number {
   return (value) => {
-    const n = /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
+    try {
+      return parseIntSetting('the value', value, min, max);
+    } catch {
       throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${value}".`);
     }
-    return n;
   };
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { buildApiServer } from '../api/server.js';
-import { DEFAULTS, refreshMsFromEnv } from '../config.js';
+import { DEFAULTS, refreshMsFromEnv, SETTING_RANGES } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loggerFor } from '../logger.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
@@ -18,11 +18,11 @@ export function serveCommand(): Command {
     .summary('serve the API and the map over an existing store, read-only')
     .option('--db <file>', 'SQLite file written by the engine', DEFAULTS.dbFile)
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
-    .option('--port <n>', 'port to listen on', intInRange(0, 65_535), DEFAULTS.port)
+    .option('--port <n>', 'port to listen on', intInRange(...SETTING_RANGES.port), DEFAULTS.port)
     .option(
       '--refresh-ms <n>',
       'page refresh period (env REFRESH_MS)',
-      intInRange(250, 3_600_000),
+      intInRange(...SETTING_RANGES.refreshMs),
       refreshMsFromEnv(),
     )
     .option(
