@@ -12,8 +12,11 @@ SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.j
 
 .PHONY: demo test build deps bench conformance conformance-update chromium clean
 
+# make demo PORT=5001 serves on another port; DEMO_ARGS passes any other flag of `demo`.
+PORT ?= 5000
+
 demo: build
-	node dist/src/cli/main.js demo $(DEMO_ARGS)
+	node dist/src/cli/main.js demo --port $(PORT) $(DEMO_ARGS)
 
 test: build chromium
 	bash scripts/run-tests.sh

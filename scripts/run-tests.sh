@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data
 status=0
+# The code under test logs at info; keep the test output to warnings unless asked otherwise.
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
 echo "type-checking sources and tests..."
 npm run --silent typecheck || status=1

@@ -12,9 +12,7 @@ export function aggregateCommand(): Command {
   const command = new Command('aggregate')
     .summary('aggregate files into tiles and latest positions, printed as JSON')
     .description(
-      'Reads NDJSON events or provider recordings (MBTA V3 JSON, OpenSky JSON, GTFS-RT protobuf or\n' +
-        'JSON, MBTA LAMP Parquet; recognised by content). Each file is one micro-batch, in the order\n' +
-        'given (a LAMP file: one per feed timestamp). Prints {"tiles", "positions", "stats"} (SPEC 4).',
+      'Reads NDJSON events or provider recordings (MBTA V3 JSON, OpenSky JSON, GTFS-RT protobuf or JSON, MBTA LAMP Parquet; recognised by content). Each file is one micro-batch, in the order given (a LAMP file: one per feed timestamp). Prints {"tiles", "positions", "stats"} (SPEC 4).',
     )
     .argument('<file...>', 'input files')
     .option('--now <iso>', "the engine's clock for future timestamps (default: now)", isoTime)

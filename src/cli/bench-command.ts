@@ -11,6 +11,9 @@ import { intInRange } from './options.js';
 export function benchCommand(): Command {
   const command = new Command('bench')
     .summary('measure engine throughput against the parse+cell ceiling')
+    .description(
+      'Generates a deterministic Boston fleet and measures, in interleaved rounds, events per second of: JSON parsing plus latLngToCell alone (the ceiling), parse+validate, the engine in memory, and the engine with the SQLite store and a checkpoint per batch. Run it on one core: taskset -c 0.',
+    )
     .option('--events <n>', 'events in the input', intInRange(1000, 50_000_000), 1_000_000)
     .option('--vehicles <n>', 'vehicles in the simulated fleet', intInRange(1, 1_000_000), 2000)
     .option('--batch-size <n>', 'records per micro-batch', intInRange(1, 10_000_000), 50_000)

@@ -15,6 +15,7 @@ import { createSimulatorSource } from '../sources/simulator.js';
 import type { Source } from '../sources/source.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { addEngineSettingOptions, engineSettingsOf } from './engine-settings-options.js';
+import { warnIfRecordingsSpread } from './replay-span.js';
 import { feedName, intInRange, positiveNumber } from './options.js';
 
 /** The demo's default recording: the two parts of hour 01 UTC of 2022-11-22 in MBTA's LAMP archive. */
@@ -57,9 +58,7 @@ export function demoCommand(): Command {
   const command = new Command('demo')
     .summary('run the embedded profile and serve the live map (one command, no services)')
     .description(
-      'Replays recordings (default: an hour of the whole MBTA fleet from the LAMP archive in\n' +
-        '<recordings>/mbta-lamp) rebased to the present and looping, or simulates a fleet around\n' +
-        'Boston when there are none; aggregates them into H3 tiles and serves the map.',
+      'Replays recordings (default: an hour of the whole MBTA fleet from the LAMP archive in <recordings>/mbta-lamp) rebased to the present and looping, or simulates a fleet around Boston when there are none; aggregates them into H3 tiles and serves the map.',
     )
     .option(
       '--recordings <dir>',
@@ -122,6 +121,7 @@ export function demoCommand(): Command {
         files,
         opts.feed === undefined ? {} : { feed: opts.feed },
       );
+      if (!opts.originalTimes) warnIfRecordingsSpread(batches, logger);
       return createReplaySource(batches, {
         speed: opts.speed,
         rebase: !opts.originalTimes,

@@ -10,6 +10,7 @@ import type { EngineSettings } from '../config.js';
 import { buildApiServer } from '../api/server.js';
 import type { PageConfig } from '../api/page-config.js';
 import { runStream } from '../engine/stream-runner.js';
+import { ensurePortFree, listenOrExplain } from './listen.js';
 import { openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
 import type { Source } from '../sources/source.js';
@@ -54,7 +55,9 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
   const logger = loggerFor('cli');
   let engineFailed: string | null = null;
 
-  // Stage 1: the file, its log and its store.
+  // Stage 1: the file, its log and its store; the file is only removed once the port is known
+  // to be free, so a second demo started by mistake cannot delete the first one's database.
+  await ensurePortFree(opts.host, opts.port);
   if (opts.fresh) removeDatabase(opts.dbFile);
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const store = openSqliteStore(opts.dbFile);
@@ -73,8 +76,15 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
         : { ok: false, detail: `engine stopped: ${engineFailed}` };
     },
   });
-  await api.listen({ host: opts.host, port: opts.port });
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}/`;
+  let url: string;
+  try {
+    url = await listenOrExplain(api, opts.host, opts.port);
+  } catch (err) {
+    await api.close();
+    await log.close();
+    await store.close();
+    throw err;
+  }
   logger.info({ url, db: opts.dbFile }, 'serving the map');
 
   // Stage 3: the engine judges future timestamps by the later of the wall clock and the stream.

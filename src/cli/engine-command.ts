@@ -4,7 +4,9 @@
  * with the same stored result as a run that was never interrupted.
  */
 import { DEFAULTS } from '../config.js';
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import { runStream } from '../engine/stream-runner.js';
 import { openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
@@ -17,8 +19,7 @@ export function engineCommand(): Command {
   const command = new Command('engine')
     .summary('run the TypeScript engine on the embedded log')
     .description(
-      'Consumes the log table of --db in micro-batches (dedupe, windows, watermark, tiles, latest\n' +
-        'positions) and commits each with its checkpoint; resumes from the checkpoint on restart.',
+      'Consumes the log table of --db in micro-batches (dedupe, windows, watermark, tiles, latest positions) and commits each with its checkpoint; resumes from the checkpoint on restart.',
     )
     .option('--db <file>', 'SQLite file holding the log and the store', DEFAULTS.dbFile)
     .option('--engine-id <id>', 'names the checkpoint', 'ts-engine')
@@ -32,6 +33,11 @@ export function engineCommand(): Command {
     .option('--until-idle', 'stop once the log is drained (a backfill) instead of waiting');
   return addEngineSettingOptions(command).action(async (opts) => {
     const logger = loggerFor('cli');
+    if (!existsSync(opts.db)) {
+      throw new UsageError(
+        `--db ${opts.db} does not exist: publish events first ("mobility-heatmap produce replay|sim --db ${opts.db}")`,
+      );
+    }
     const store = openSqliteStore(opts.db);
     const log = openEmbeddedLog(opts.db);
     const controller = new AbortController();

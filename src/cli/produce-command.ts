@@ -13,6 +13,7 @@ import { loggerFor } from '../logger.js';
 import { createReplaySource, loadReplayBatches } from '../sources/replay-source.js';
 import { createSimulatorSource } from '../sources/simulator.js';
 import type { Source } from '../sources/source.js';
+import { warnIfRecordingsSpread } from './replay-span.js';
 import { feedName, intInRange, positiveNumber } from './options.js';
 
 /** Builds the `produce` command. */
@@ -20,8 +21,7 @@ export function produceCommand(): Command {
   return new Command('produce')
     .summary('publish position events from a replay or the simulator to the embedded log')
     .description(
-      'replay: plays recordings (any format `aggregate` reads) in capture order, one append per\n' +
-        'snapshot. sim: a simulated fleet around Boston. Events go to the log table of --db.',
+      'replay: plays recordings (any format `aggregate` reads) in capture order, one append per snapshot. sim: a simulated fleet around Boston. Events go to the log table of --db.',
     )
     .addArgument(new Argument('<source>', 'what to publish').choices(['replay', 'sim']))
     .argument('[file...]', 'recordings to replay')
@@ -44,6 +44,7 @@ export function produceCommand(): Command {
           files,
           opts.feed === undefined ? {} : { feed: opts.feed },
         );
+        if (!opts.originalTimes) warnIfRecordingsSpread(batches, logger);
         source = createReplaySource(batches, {
           speed: opts.asFastAsPossible ? Number.MAX_VALUE : opts.speed,
           ...(opts.asFastAsPossible ? { maxGapMs: 0 } : {}),

@@ -10,12 +10,16 @@ import { UsageError } from '../errors.js';
 import { loggerFor } from '../logger.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { WEB_DIR } from './embedded-stack.js';
+import { listenOrExplain } from './listen.js';
 import { intInRange } from './options.js';
 
 /** Builds the `serve` command. */
 export function serveCommand(): Command {
   return new Command('serve')
     .summary('serve the API and the map over an existing store, read-only')
+    .description(
+      'Serves the HTTP API and the map page over the SQLite file that "mobility-heatmap engine" writes, without writing to it. Several servers may read one file.',
+    )
     .option('--db <file>', 'SQLite file written by the engine', DEFAULTS.dbFile)
     .option('--host <host>', 'address to listen on', DEFAULTS.host)
     .option('--port <n>', 'port to listen on', intInRange(...SETTING_RANGES.port), DEFAULTS.port)

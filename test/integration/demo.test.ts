@@ -113,8 +113,14 @@ describe('the demo', () => {
           const errors: string[] = [];
           page.on('pageerror', (e) => errors.push(e.message));
           await page.goto(`${base}/`);
+          // A function, not a string: the page's Content-Security-Policy forbids evaluating strings.
           await page.waitForFunction(
-            'window.__heatmap && window.__heatmap.hexagons >= 100 && window.__heatmap.markers >= 200',
+            () => {
+              const hook = (
+                window as unknown as { __heatmap?: { hexagons: number; markers: number } }
+              ).__heatmap;
+              return hook !== undefined && hook.hexagons >= 100 && hook.markers >= 200;
+            },
             undefined,
             { timeout: 30_000 },
           );
