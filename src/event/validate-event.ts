@@ -5,6 +5,7 @@
  */
 import type { CleanableField, PositionEvent, RejectReason } from './position-event.js';
 import { rfc3339ToMs } from './rfc3339.js';
+import { valueText } from './value-text.js';
 
 /** Messages above this many bytes are `too_large` (SPEC 1: 64 KiB). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -33,9 +34,11 @@ function reject(reason: RejectReason, detail: string, provider?: unknown): Valid
     : { ok: false, reason, detail };
 }
 
+// String.prototype.isWellFormed is in Node 20 but not in the ES2023 library we type against.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return valueText(value, 80);
 }
 
 function codePointLength(text: string): number {
@@ -109,6 +112,11 @@ export function validateEvent(raw: Record<string, unknown>, nowMs: number): Vali
   }
   if (typeof vehicleId !== 'string') {
     return reject('bad_field', `vehicleId ${describe(vehicleId)} is not a string`, provider);
+  }
+  // A lone surrogate has no UTF-8 form: stores and logs would turn it into U+FFFD, and two
+  // different ids would then name one vehicle.
+  if (LONE_SURROGATE.test(vehicleId)) {
+    return reject('bad_field', `vehicleId ${describe(vehicleId)} holds a lone surrogate`, provider);
   }
   const idLength = codePointLength(vehicleId);
   if (idLength < 1 || idLength > 128) {

@@ -6,6 +6,7 @@
  */
 import type { InputRecord } from '../event/position-event.js';
 import { msToIso } from '../event/time-format.js';
+import { valueText } from '../event/value-text.js';
 
 /** The fields of one event as a normaliser builds it (a WirePositionEvent when the input is sound). */
 export type EventFields = Record<string, unknown>;
@@ -109,16 +110,7 @@ export function tsFromUnixSeconds(seconds: number): string | number {
  * @returns at most EXCERPT_CHARS characters
  */
 export function excerpt(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  if (text.length <= EXCERPT_CHARS) return text;
-  const cut = text.slice(0, EXCERPT_CHARS);
-  // A cut between the two halves of a surrogate pair would leave a lone half behind.
-  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+  return valueText(value, EXCERPT_CHARS, false);
 }
 
 /**

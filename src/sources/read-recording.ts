@@ -38,6 +38,12 @@ const SKIPPED_EXTENSIONS = new Set(['.md', '.txt', '.csv', '.tsv', '.html', '.pd
 /** Space, tab, line feed and carriage return (RFC 8259, section 2). */
 const JSON_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/**
+ * The most a gzipped recording may inflate to. MBTA's archived JSON inflates to a few hundred
+ * KB; a file that would inflate past this is refused before it can exhaust memory.
+ */
+export const MAX_INFLATED_BYTES = 256 * 1024 * 1024;
+
 function startsWith(bytes: Uint8Array, magic: number[]): boolean {
   return magic.every((byte, i) => bytes[i] === byte);
 }
@@ -123,9 +129,13 @@ export async function readRecordingBytes(
   if (startsWith(bytes, [0x1f, 0x8b])) {
     let inflated: Uint8Array;
     try {
-      inflated = await gunzipAsync(bytes);
+      inflated = await gunzipAsync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (err) {
-      return [decodeFailed(label, `${label}: broken gzip: ${(err as Error).message}`)];
+      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      const reason = tooBig
+        ? `inflates to more than ${MAX_INFLATED_BYTES} bytes`
+        : `broken gzip: ${(err as Error).message}`;
+      return [decodeFailed(label, `${label}: ${reason}`)];
     }
     return readRecordingBytes(inflated, label, opts);
   }

@@ -53,18 +53,28 @@ export function addBaseMap(
   let loaded = false;
   let errors = 0;
 
-  layer.on('tileload', () => {
+  const onLoad = (): void => {
     loaded = true;
-  });
-  layer.on('tileerror', () => {
+  };
+  const onError = (): void => {
     errors += 1;
     if (loaded && errors < ERRORS_TOLERATED_AFTER_A_LOAD) return;
 
-    // Removing the layer also cancels the tiles still loading (Leaflet 1.9 `_abortLoading`).
-    layer.off();
+    // Only this module's own listeners are dropped. A bare `layer.off()` would also drop the
+    // one-time `remove` listener through which Leaflet 1.9 unhooks a layer's map events
+    // (Layer.js `_layerAdd`): the removed layer would then keep answering `zoom` and `viewreset`
+    // with no map (GridLayer `_resetView` reads `this._map`), throw on every view change, and
+    // cut short the map's event dispatch, so that the canvas renderer never learned of the new
+    // view and the hexagons went undrawn. Removing the layer also cancels the tiles still
+    // loading (TileLayer `_removeTile` empties their `src`), and a removed layer fires no more
+    // `tileerror` (TileLayer `_tileReady` returns without a map).
+    layer.off('tileload', onLoad);
+    layer.off('tileerror', onError);
     map.removeLayer(layer);
     onState('failed');
-  });
+  };
+  layer.on('tileload', onLoad);
+  layer.on('tileerror', onError);
 
   layer.addTo(map);
   onState('tiles');

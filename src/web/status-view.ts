@@ -1,7 +1,7 @@
 /**
- * The text parts of the page around the map: the window in the header (local and UTC, complete
- * or still filling), the live indicator, the banner that says the API cannot be reached, and the
- * engine's counters in the side panel. Every string goes in as text.
+ * The text parts of the page around the map: the window in the header (local, and UTC when that
+ * reads otherwise; complete or still filling), the live indicator, the banner that says the API
+ * cannot be reached, and the engine's counters in the side panel. Every string goes in as text.
  */
 import type { StatsResponse, TileCollection } from './api-types.js';
 import { byId, h, setText } from './dom-build.js';
@@ -47,6 +47,7 @@ export function renderWindow(tiles: TileCollection | null, span: TimeSpan, timeZ
   if (start === null || end === null) {
     setText(local, 'no data yet');
     setText(utc, '');
+    utc.hidden = true;
     setText(badge, 'waiting');
     badge.dataset.state = 'waiting';
     return;
@@ -55,7 +56,9 @@ export function renderWindow(tiles: TileCollection | null, span: TimeSpan, timeZ
   const label = formatWindow(start, end, timeZone);
   setText(local, `${label.local} (${formatDuration((end - start) / 1000)})`);
   local.title = `Times in ${label.zone}`;
-  setText(utc, label.utc);
+  // A viewer on UTC's clock would read the same times twice; the zone stays in the tooltip.
+  setText(utc, label.sameAsUtc ? '' : label.utc);
+  utc.hidden = label.sameAsUtc;
   const state = span.kind === 'range' ? 'merged' : tiles?.complete === true ? 'complete' : 'open';
   setText(
     badge,

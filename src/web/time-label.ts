@@ -12,6 +12,11 @@ export interface WindowLabel {
   utc: string;
   /** The zone name of the local label, e.g. `America/New_York`. */
   zone: string;
+  /**
+   * True when the local label reads like the UTC one: the viewer's zone is UTC, or keeps UTC's
+   * clock at that time (London in winter). The header then shows one line, not the same twice.
+   */
+  sameAsUtc: boolean;
 }
 
 function timeParts(ms: number, timeZone: string, withSeconds: boolean): Record<string, string> {
@@ -57,7 +62,7 @@ export function parseApiTime(iso: string | null | undefined): number | null {
  * @param startMs - window start, epoch milliseconds
  * @param endMs - window end, epoch milliseconds
  * @param timeZone - the viewer's IANA zone (the browser's by default)
- * @returns the local and UTC labels; each names the date of the start
+ * @returns the local and UTC labels, each with the date of the start, and whether they agree
  */
 export function formatWindow(
   startMs: number,
@@ -72,7 +77,9 @@ export function formatWindow(
       ? `${clock(from)}–${clock(to)}, ${day(from)}`
       : `${clock(from)}, ${day(from)} – ${clock(to)}, ${day(to)}`;
   };
-  return { local: label(timeZone), utc: `${label('UTC')} UTC`, zone: timeZone };
+  const local = label(timeZone);
+  const utc = label('UTC');
+  return { local, utc: `${utc} UTC`, zone: timeZone, sameAsUtc: local === utc };
 }
 
 /**

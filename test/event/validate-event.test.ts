@@ -48,6 +48,17 @@ describe('validateMessage', () => {
     expect(reasonOf(text)).toBe('bad_json');
   });
 
+  it('rejects a vehicleId with a lone surrogate as bad_field, and keeps a whole pair', () => {
+    expect(reasonOf(JSON.stringify({ ...good, vehicleId: 'bus\ud800' }))).toBe('bad_field');
+    expect(reasonOf(JSON.stringify({ ...good, vehicleId: 'bus\u{1F68C}' }))).toBe('ok');
+  });
+
+  it('describes a value String() cannot render instead of throwing', () => {
+    const result = validateMessage(JSON.stringify({ ...good, lat: { toString: 1 } }), NOW);
+    expect(result).toMatchObject({ ok: false, reason: 'bad_field' });
+    expect(!result.ok && result.detail).toBe('lat {"toString":1} is not a number');
+  });
+
   it('ignores unknown fields', () => {
     expect(reasonOf(JSON.stringify({ ...good, colour: 'red' }))).toBe('ok');
   });

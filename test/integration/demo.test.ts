@@ -3,23 +3,26 @@
  * hexagons and 200 vehicles from the recordings, and the page in Chromium draws them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HAVE_RECORDINGS, RECORDINGS_DIR, REPO_ROOT } from '../support/recordings.js';
-import { CLI } from './cli-support.js';
+import { CLI, runCli } from './cli-support.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const dir = mkdtempSync(join(tmpdir(), 'mh-demo-'));
 let child: ChildProcess | undefined;
 
 afterEach(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+  const running = child;
+  child = undefined;
+  if (running && running.exitCode === null && running.signalCode === null) {
+    const exited = new Promise((r) => running.once('exit', r));
+    running.kill('SIGKILL');
+    await exited;
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,5 +151,21 @@ describe('the demo', () => {
       features: { properties: { provider: string } }[];
     };
     expect(tiles.features.every((f) => f.properties.provider === 'sim')).toBe(true);
+  });
+
+  it('refuses a port in use with a message saying what to do, and keeps the other database', async () => {
+    const port = await freePort();
+    const blocker = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const db = join(dir, 'kept.sqlite');
+    writeFileSync(db, 'not touched');
+    try {
+      const run = await runCli(['demo', '--source', 'sim', '--port', String(port), '--db', db]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`port ${port} .* already in use.*--port`));
+      expect(readFileSync(db, 'utf8')).toBe('not touched');
+    } finally {
+      blocker.close();
+    }
   });
 });

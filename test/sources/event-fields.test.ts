@@ -102,7 +102,14 @@ describe('excerpt', () => {
 
   it('cuts long input to the limit without splitting a surrogate pair', () => {
     expect(excerpt('x'.repeat(2000))).toHaveLength(EXCERPT_CHARS);
-    const text = 'x'.repeat(EXCERPT_CHARS - 1) + '\u{1F68C}';
-    expect(excerpt(text)).toBe('x'.repeat(EXCERPT_CHARS - 1));
+    const text = 'x'.repeat(EXCERPT_CHARS - 4) + '\u{1F68C}' + 'yyy';
+    expect(excerpt(text)).toBe(`${'x'.repeat(EXCERPT_CHARS - 4)}...`);
+  });
+
+  it('renders hostile input without throwing', () => {
+    expect(excerpt({ toString: 1 })).toBe('{"toString":1}');
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(excerpt(cycle)).toBe('[object Object]');
   });
 });

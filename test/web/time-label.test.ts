@@ -26,6 +26,15 @@ describe('formatWindow', () => {
     expect(label.local).toBe('14:05–14:10, 4 Oct 2025');
     expect(label.utc).toBe('18:05–18:10, 4 Oct 2025 UTC');
     expect(label.zone).toBe('America/New_York');
+    expect(label.sameAsUtc).toBe(false);
+  });
+
+  it('says when the local label reads the same as the UTC one, so the header shows it once', () => {
+    expect(formatWindow(START, END, 'UTC').sameAsUtc).toBe(true);
+    // London keeps UTC's clock in winter only.
+    const january = Date.parse('2026-01-15T09:00:00.000Z');
+    expect(formatWindow(january, january + 300_000, 'Europe/London').sameAsUtc).toBe(true);
+    expect(formatWindow(START, END, 'Europe/London').sameAsUtc).toBe(false);
   });
 
   it('names both dates when the window crosses midnight in the zone', () => {

@@ -24,7 +24,8 @@ interface PageLog {
 }
 
 async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 800 }) {
-  const page = await browser.newPage({ viewport });
+  // A viewer in Boston: the header then shows local time and, on a line of its own, UTC.
+  const page = await browser.newPage({ viewport, timezoneId: 'America/New_York' });
   const log: PageLog = { errors: [] };
   page.on('console', (message: ConsoleMessage) => {
     if (message.type() === 'error') log.errors.push(message.text());
