@@ -1,27 +1,29 @@
 /**
- * `mobility-heatmap engine`: the TypeScript engine on the embedded log, writing tiles, positions,
- * dead letters and checkpoints to the SQLite store. Killed at any moment and restarted, it ends
- * with the same stored result as a run that was never interrupted.
+ * `mobility-heatmap engine`: the TypeScript engine on the embedded log or on Kafka (`--log kafka`),
+ * writing tiles, positions, dead letters and checkpoints to the SQLite store (on Kafka, dead
+ * letters also go to `<topic>.dlq`). Killed at any moment and restarted, it ends with the same
+ * stored result as a run that was never interrupted.
  */
 import { DEFAULTS } from '../config.js';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { runStream } from '../engine/stream-runner.js';
-import { openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { addEngineSettingOptions, engineSettingsOf } from './engine-settings-options.js';
+import { addLogOptions, describeLog, logChoiceOf, openChosenLog } from './log-options.js';
 import { intInRange } from './options.js';
 
 /** Builds the `engine` command. */
 export function engineCommand(): Command {
   const command = new Command('engine')
-    .summary('run the TypeScript engine on the embedded log')
+    .summary('run the TypeScript engine on the embedded log or on Kafka')
     .description(
-      'Consumes the log table of --db in micro-batches (dedupe, windows, watermark, tiles, latest positions) and commits each with its checkpoint; resumes from the checkpoint on restart.',
+      'Consumes the log (the log table of --db, or every partition of the Kafka topic with --log kafka) in micro-batches (dedupe, windows, watermark, tiles, latest positions) and commits each with its checkpoint, log offsets included, to the store of --db; resumes from the checkpoint on restart.',
     )
-    .option('--db <file>', 'SQLite file holding the log and the store', DEFAULTS.dbFile)
+    .option('--db <file>', 'SQLite file holding the store (and the embedded log)', DEFAULTS.dbFile)
     .option('--engine-id <id>', 'names the checkpoint', 'ts-engine')
     .option('--trigger-ms <n>', 'wait when the log has nothing new', intInRange(10, 60_000), 1000)
     .option(
@@ -31,15 +33,24 @@ export function engineCommand(): Command {
       50_000,
     )
     .option('--until-idle', 'stop once the log is drained (a backfill) instead of waiting');
-  return addEngineSettingOptions(command).action(async (opts) => {
+  return addEngineSettingOptions(addLogOptions(command)).action(async (opts) => {
     const logger = loggerFor('cli');
-    if (!existsSync(opts.db)) {
+    const choice = logChoiceOf(opts);
+    if (choice.kind === 'embedded' && !existsSync(opts.db)) {
       throw new UsageError(
         `--db ${opts.db} does not exist: publish events first ("mobility-heatmap produce replay|sim --db ${opts.db}")`,
       );
     }
+    mkdirSync(dirname(opts.db), { recursive: true });
     const store = openSqliteStore(opts.db);
-    const log = openEmbeddedLog(opts.db);
+    let log;
+    try {
+      log = await openChosenLog(choice, `${opts.engineId}-engine`);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    logger.info({ log: describeLog(choice), db: opts.db }, 'engine log opened');
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     process.once('SIGINT', stop);

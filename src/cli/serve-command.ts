@@ -9,7 +9,7 @@ import { DEFAULTS, refreshMsFromEnv, SETTING_RANGES } from '../config.js';
 import { UsageError } from '../errors.js';
 import { loggerFor } from '../logger.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
-import { WEB_DIR } from './embedded-stack.js';
+import { WEB_DIR } from './pipeline-stack.js';
 import { listenOrExplain } from './listen.js';
 import { intInRange } from './options.js';
 

@@ -4,11 +4,10 @@
  * a crash the planned batch is run again over exactly the same log range, from the state of the
  * last commit, so the store ends as if nothing had happened (SPEC 3, exactly-once effect).
  */
-import pRetry from 'p-retry';
 import type { EngineSettings } from '../config.js';
-import { HeatmapError } from '../errors.js';
+import { retryWhileRetriable as retrying } from '../retry.js';
 import type { InputRecord } from '../event/position-event.js';
-import type { EventLog, LogEntry } from '../log/event-log.js';
+import { isDeadLetterLog, type EventLog, type LogEntry } from '../log/event-log.js';
 import { loggerFor, type Logger } from '../logger.js';
 import type { BatchPlan, LogPosition, Store } from '../store/store.js';
 import { sleepUnlessAborted } from '../sources/source.js';
@@ -58,30 +57,6 @@ function samePosition(a: LogPosition, b: LogPosition): boolean {
 }
 
 /**
- * Runs a store or log call, retrying with backoff while it fails with a retriable error (a busy
- * SQLite file, a lost connection); any other error, or an abort, ends the loop.
- */
-function retrying<T>(
-  what: string,
-  call: () => Promise<T>,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<T> {
-  return pRetry(call, {
-    retries: Number.POSITIVE_INFINITY,
-    minTimeout: 200,
-    maxTimeout: 10_000,
-    signal,
-    shouldRetry: ({ error }) => error instanceof HeatmapError && error.retriable,
-    onFailedAttempt: ({ error, attemptNumber }) => {
-      if (error instanceof HeatmapError && error.retriable) {
-        logger.warn({ err: error, what, attempt: attemptNumber }, 'retrying');
-      }
-    },
-  });
-}
-
-/**
  * Runs the engine on a log until aborted (or, with `untilIdle`, until the log is drained).
  *
  * @param options - log, store, settings and loop options
@@ -113,48 +88,65 @@ export async function runStream(
   logger.info({ engineId, batchId, position, redo: replan !== null }, 'engine started');
   if (engine.stats.newestEventMs !== null) await sweep(store, engine, logger);
 
-  while (!signal.aborted) {
-    // Stage 2: plan, and write the plan before running it. A batch run again after a crash
-    // keeps its range and its clock, so `future_timestamp` decides as it did the first time.
-    let plan: BatchPlan;
-    if (replan !== null) {
-      plan = replan;
-      replan = null;
-    } else {
-      const from = position;
-      const to = await retrying('plan', () => log.plan(from, maxBatchRecords), signal, logger);
-      if (samePosition(position, to)) {
-        if (options.untilIdle) break;
-        await sleepUnlessAborted(triggerMs, signal);
-        continue;
+  try {
+    while (!signal.aborted) {
+      // Stage 2: plan, and write the plan before running it. A batch run again after a crash
+      // keeps its range and its clock, so `future_timestamp` decides as it did the first time.
+      let plan: BatchPlan;
+      if (replan !== null) {
+        plan = replan;
+        replan = null;
+      } else {
+        const from = position;
+        const to = await retrying('plan', () => log.plan(from, maxBatchRecords), signal, logger);
+        if (samePosition(position, to)) {
+          if (options.untilIdle) break;
+          await sleepUnlessAborted(triggerMs, signal);
+          continue;
+        }
+        plan = { batchId: batchId + 1, from: position, to, nowMs: clock() };
+        await retrying('save plan', () => store.savePlan(engineId, plan), signal, logger);
       }
-      plan = { batchId: batchId + 1, from: position, to, nowMs: clock() };
-      await retrying('save plan', () => store.savePlan(engineId, plan), signal, logger);
+      const to = plan.to;
+
+      // Stage 3: read and run.
+      const started = Date.now();
+      const entries = await retrying('read', () => log.read(plan.from, to), signal, logger);
+      const out = engine.processBatch(entries.map(logEntryToRecord), plan.nowMs ?? clock());
+
+      // Stage 4: dead letters to the log's own place (Kafka's `<topic>.dlq`) first, so a crash
+      // may publish them twice but never lose them; then commit everything with the checkpoint,
+      // and expire old tiles.
+      if (isDeadLetterLog(log) && out.deadLetters.length > 0) {
+        const letters = out.deadLetters;
+        await retrying('dead letters', () => log.publishDeadLetters(letters), signal, logger);
+      }
+      const commit = {
+        tiles: out.tiles,
+        positions: out.positions,
+        deadLetters: out.deadLetters,
+        checkpoint: {
+          engineId,
+          batchId: plan.batchId,
+          position: to,
+          state: snapshotEngine(engine),
+        },
+        stats: engine.stats,
+      };
+      await retrying('commit', () => store.commitBatch(commit), signal, logger);
+      batchId = plan.batchId;
+      position = to;
+      await retrying('sweep', () => sweep(store, engine, logger), signal, logger);
+      logger.debug(
+        { batchId, records: entries.length, tiles: out.tiles.length, ms: Date.now() - started },
+        'batch committed',
+      );
+      options.onCommit?.({ batchId, records: entries.length, tiles: out.tiles.length, position });
     }
-    const to = plan.to;
-
-    // Stage 3: read and run.
-    const started = Date.now();
-    const entries = await retrying('read', () => log.read(plan.from, to), signal, logger);
-    const out = engine.processBatch(entries.map(logEntryToRecord), plan.nowMs ?? clock());
-
-    // Stage 4: commit everything with the checkpoint, then expire old tiles.
-    const commit = {
-      tiles: out.tiles,
-      positions: out.positions,
-      deadLetters: out.deadLetters,
-      checkpoint: { engineId, batchId: plan.batchId, position: to, state: snapshotEngine(engine) },
-      stats: engine.stats,
-    };
-    await retrying('commit', () => store.commitBatch(commit), signal, logger);
-    batchId = plan.batchId;
-    position = to;
-    await retrying('sweep', () => sweep(store, engine, logger), signal, logger);
-    logger.debug(
-      { batchId, records: entries.length, tiles: out.tiles.length, ms: Date.now() - started },
-      'batch committed',
-    );
-    options.onCommit?.({ batchId, records: entries.length, tiles: out.tiles.length, position });
+  } catch (err) {
+    // Stopped while a call was being retried (a broker down at Ctrl-C): a stop, not a failure;
+    // every commit is whole, so the checkpoint is where the next start resumes.
+    if (!signal.aborted) throw err;
   }
   logger.info({ engineId, batchId, stats: engine.stats }, 'engine stopped');
   return engine;

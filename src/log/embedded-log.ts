@@ -7,7 +7,6 @@
  * truncation (https://www.sqlite.org/autoinc.html). The log is replayable while retained.
  */
 import { LogError } from '../errors.js';
-import { REJECT_REASONS, type RejectReason } from '../event/position-event.js';
 import { loggerFor } from '../logger.js';
 import {
   isBusySqliteError,
@@ -17,7 +16,7 @@ import {
   type SqliteStatement,
 } from '../store/sqlite-connection.js';
 import type { LogPosition } from '../store/store.js';
-import type { EventLog, LogEntry } from './event-log.js';
+import { rejectFromWire, type EventLog, type LogEntry } from './event-log.js';
 
 const log = loggerFor('log');
 
@@ -240,12 +239,7 @@ function offsetOf(position: LogPosition): number {
 
 function entryFromValues(v: EntryValues): LogEntry {
   const entry: LogEntry = { key: v[0], value: v[1] };
-  if (v[2] !== null) {
-    // A reason this version does not know (a newer producer) still dead-letters as a decode error.
-    const known = (REJECT_REASONS as readonly string[]).includes(v[2]);
-    const reason = known ? (v[2] as RejectReason) : 'decode_error';
-    entry.reject = { reason, detail: known ? (v[3] ?? '') : `${v[2]}: ${v[3] ?? ''}` };
-  }
+  if (v[2] !== null) entry.reject = rejectFromWire(v[2], v[3] ?? '');
   return entry;
 }
 

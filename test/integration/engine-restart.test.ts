@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HAVE_RECORDINGS, REPO_ROOT, recording } from '../support/recordings.js';
 import { CLI, runCli } from './cli-support.js';
+import { readStoredRows as readStored } from './stored-result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mh-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,33 +38,6 @@ function inputs(): string[] {
 function copyDatabase(from: string, to: string): void {
   for (const suffix of ['', '-wal', '-shm'])
     if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
-}
-
-interface Stored {
-  tiles: unknown[];
-  positions: unknown[];
-  deadLetters: unknown[];
-  stats: Record<string, unknown>;
-}
-
-function readStored(file: string): Stored {
-  const db = new Database(file, { readonly: true });
-  try {
-    const stats = JSON.parse(
-      (db.prepare('SELECT stats FROM checkpoints').get() as { stats: string }).stats,
-    );
-    delete stats.lastBatchAtMs;
-    return {
-      tiles: db.prepare('SELECT * FROM tiles ORDER BY provider, window_start, cell_id').all(),
-      positions: db.prepare('SELECT * FROM positions_latest ORDER BY provider, vehicle_id').all(),
-      deadLetters: db
-        .prepare('SELECT reason, detail, raw FROM dead_letters ORDER BY reason, detail, raw')
-        .all(),
-      stats,
-    };
-  } finally {
-    db.close();
-  }
 }
 
 const ENGINE_ARGS = ['engine', '--until-idle', '--max-batch-records', '4000', '--trigger-ms', '10'];

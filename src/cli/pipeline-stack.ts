@@ -1,7 +1,8 @@
 /**
- * The embedded profile in one process: a source appends to the embedded log, the TypeScript
- * engine runs micro-batches from it into the SQLite store, and the API serves the store and the
- * page. Log, store and checkpoints share one SQLite file.
+ * The whole pipeline in one process: a source appends to a log, the TypeScript engine runs
+ * micro-batches from it into the SQLite store, and the API serves the store and the page. The
+ * log is the embedded one by default (the demo: log, store and checkpoints share one SQLite
+ * file), or Kafka (the stack command: the same parts around a real broker).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,16 +12,20 @@ import { buildApiServer } from '../api/server.js';
 import type { PageConfig } from '../api/page-config.js';
 import { runStream } from '../engine/stream-runner.js';
 import { ensurePortFree, listenOrExplain } from './listen.js';
-import { openEmbeddedLog } from '../log/embedded-log.js';
+import { EmbeddedLog, openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
 import type { Source } from '../sources/source.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
+import type { OpenedLog } from './log-options.js';
 
 /** The built page, beside the compiled CLI (dist/web next to dist/src). */
 export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 
-export interface EmbeddedStackOptions {
+export interface PipelineStackOptions {
+  /** The SQLite file of the store (and of the embedded log). */
   dbFile: string;
+  /** Opens the log; the embedded log of `dbFile` when absent. */
+  openLog?: () => Promise<OpenedLog>;
   /** Start from an empty file (the demo's default) rather than resume its checkpoint. */
   fresh: boolean;
   settings: EngineSettings;
@@ -45,13 +50,13 @@ export function removeDatabase(file: string): void {
 }
 
 /**
- * Starts the embedded profile and serves the map.
+ * Starts the pipeline and serves the map.
  *
- * @param opts - database file, engine settings, address, page settings and the source
+ * @param opts - database file, log, engine settings, address, page settings and the source
  * @returns the address and a handle to stop everything
  * @throws StoreError when the database cannot be opened; Fastify's error when the port is taken
  */
-export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<RunningStack> {
+export async function startPipelineStack(opts: PipelineStackOptions): Promise<RunningStack> {
   const logger = loggerFor('cli');
   let engineFailed: string | null = null;
 
@@ -61,7 +66,13 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
   if (opts.fresh) removeDatabase(opts.dbFile);
   mkdirSync(dirname(opts.dbFile), { recursive: true });
   const store = openSqliteStore(opts.dbFile);
-  const log = openEmbeddedLog(opts.dbFile);
+  let log: OpenedLog;
+  try {
+    log = opts.openLog === undefined ? openEmbeddedLog(opts.dbFile) : await opts.openLog();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 
   // Stage 2: the API and the page, listening before any data arrives.
   const staticDir = existsSync(WEB_DIR) ? WEB_DIR : undefined;
@@ -99,8 +110,9 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Ru
       triggerMs: opts.triggerMs,
       clock: () => Math.max(Date.now(), streamMs),
       onCommit: ({ batchId, position }) => {
-        // Entries the engine has committed are dropped once older than the log's retention.
-        if (batchId % 60 === 0) {
+        // Entries the engine has committed are dropped once older than the log's retention
+        // (Kafka keeps its own retention).
+        if (log instanceof EmbeddedLog && batchId % 60 === 0) {
           log
             .truncateBefore(position)
             .catch((err: unknown) => logger.warn({ err }, 'log truncation failed'));

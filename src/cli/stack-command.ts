@@ -1,0 +1,98 @@
+/**
+ * `mobility-heatmap stack`: the distributed transport on one development machine. It starts the
+ * local Kafka broker (scripts/kafka-broker.sh), then a producer (the recordings replayed by
+ * default, or the simulator), the TypeScript engine consuming every partition of the topic, and
+ * the API with the page, and stops them all on Ctrl-C, the broker last.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { openKafkaLog } from '../log/kafka-log.js';
+import { loggerFor, type Logger } from '../logger.js';
+import { addEngineSettingOptions } from './engine-settings-options.js';
+import { addKafkaOptions, logChoiceOf } from './log-options.js';
+import { startPipelineStack } from './pipeline-stack.js';
+import {
+  addFeedOptions,
+  addServeOptions,
+  recordedSourceOf,
+  serveUntilStopped,
+  sharedStackOptionsOf,
+} from './stack-options.js';
+
+/** The broker script of a checkout (dist/src/cli is three folders below the repository root). */
+const BROKER_SCRIPT = fileURLToPath(new URL('../../../scripts/kafka-broker.sh', import.meta.url));
+
+/**
+ * Runs the local broker's script, its output going to this process's standard error.
+ *
+ * @param command - start or stop
+ * @param bootstrap - the first host:port of it gives the broker's port
+ * @throws UsageError when the script is missing or fails
+ */
+function runBrokerScript(command: 'start' | 'stop', bootstrap: string, logger: Logger): void {
+  if (!existsSync(BROKER_SCRIPT)) {
+    throw new UsageError(
+      `no local broker script at ${BROKER_SCRIPT}: run from a checkout, or start Kafka yourself and pass --no-broker`,
+    );
+  }
+  const port = bootstrap.split(',')[0]!.split(':')[1] ?? '9092';
+  logger.info({ command, port }, 'local broker');
+  const run = spawnSync('bash', [BROKER_SCRIPT, command], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? port },
+  });
+  if (run.status !== 0) {
+    throw new UsageError(
+      `the local broker did not ${command} (scripts/kafka-broker.sh ${command} exited ${run.status}); see its message above`,
+    );
+  }
+}
+
+/** Builds the `stack` command. */
+export function stackCommand(): Command {
+  const command = new Command('stack')
+    .summary('run broker, producer, engine and API on Kafka for development (Ctrl-C stops all)')
+    .description(
+      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (recordings replayed by default, or --source sim), the TypeScript engine consuming every partition into the store of --db, and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
+    );
+  addFeedOptions(command, ['auto', 'replay', 'sim'])
+    .option('--db <file>', 'SQLite file of the store and the checkpoint', '.data/stack.sqlite')
+    .option('--fresh', 'delete the store first; the engine then reads the topic from its start')
+    .option('--no-broker', 'use the broker of --kafka-bootstrap as it is; start none');
+  addKafkaOptions(command);
+  return addEngineSettingOptions(addServeOptions(command)).action(async (opts) => {
+    const logger = loggerFor('cli');
+    const choice = logChoiceOf(opts);
+    const makeSource = recordedSourceOf(opts, logger)!;
+
+    if (opts.broker) runBrokerScript('start', choice.kafkaBootstrap, logger);
+    let stack;
+    try {
+      stack = await startPipelineStack({
+        dbFile: opts.db,
+        fresh: Boolean(opts.fresh),
+        openLog: () =>
+          openKafkaLog({
+            bootstrap: choice.kafkaBootstrap,
+            topic: choice.kafkaTopic,
+            clientId: 'stack',
+          }),
+        ...sharedStackOptionsOf(opts, makeSource),
+      });
+    } catch (err) {
+      if (opts.broker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
+      throw err;
+    }
+    try {
+      await serveUntilStopped(
+        stack,
+        `Mobility Heatmap on Kafka ${choice.kafkaBootstrap} (${choice.kafkaTopic})`,
+      );
+    } finally {
+      if (opts.broker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
+    }
+  });
+}

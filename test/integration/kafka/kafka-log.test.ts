@@ -1,0 +1,89 @@
+/**
+ * The EventLog contract on a real Kafka broker, each case on a topic of its own, and what only
+ * Kafka does: dead letters on `<topic>.dlq`, a clear failure when no broker answers.
+ */
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
+import { describe, expect, it } from 'vitest';
+import { openKafkaLog } from '../../../src/log/kafka-log.js';
+import { describeEventLogContract } from '../../log/event-log-contract.js';
+import { freshTopic, KAFKA_SKIP_NOTE, KAFKA_TEST_BOOTSTRAP } from '../../support/kafka.js';
+
+const bootstrap = KAFKA_TEST_BOOTSTRAP ?? '127.0.0.1:1';
+
+describe.skipIf(KAFKA_TEST_BOOTSTRAP === undefined)(`Kafka (${KAFKA_SKIP_NOTE})`, () => {
+  describeEventLogContract('Kafka log', async () => {
+    const topic = freshTopic('contract');
+    const open = () => openKafkaLog({ bootstrap, topic, clientId: 'contract-test' });
+    return { log: await open(), reopen: open };
+  });
+
+  it('creates the topic with 3 partitions and spreads vehicles over them by key', async () => {
+    const log = await openKafkaLog({ bootstrap, topic: freshTopic('partitions') });
+    try {
+      await log.append(
+        Array.from({ length: 60 }, (_, i) => ({ key: `sim:v${i}`, value: `{"i":${i}}` })),
+      );
+      const to = await log.plan(log.start(), 1000);
+      expect(Object.keys(to).sort()).toEqual(['0', '1', '2']);
+      expect(Object.values(to).every((n) => n > 0)).toBe(true);
+    } finally {
+      await log.close();
+    }
+  });
+
+  it('publishes dead letters to <topic>.dlq with their reason in headers', async () => {
+    const topic = freshTopic('dlq');
+    const log = await openKafkaLog({ bootstrap, topic });
+    const consumer = new Consumer({
+      clientId: 'dlq-reader',
+      groupId: `dlq-reader-${Date.now()}`,
+      bootstrapBrokers: [bootstrap],
+      deserializers: stringDeserializers,
+    });
+    try {
+      await log.publishDeadLetters([
+        { reason: 'bad_json', detail: 'not JSON', raw: '{oops', provider: 'mbta' },
+      ]);
+      const stream = await consumer.consume({
+        topics: [`${topic}.dlq`],
+        mode: 'earliest',
+        autocommit: false,
+      });
+      let seen: { value: string; headers: Record<string, string> } | undefined;
+      for await (const message of stream) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of message.headers) headers[String(k)] = String(v);
+        seen = { value: String(message.value), headers };
+        break;
+      }
+      await stream.close();
+      expect(seen).toEqual({
+        value: '{oops',
+        headers: { 'mh-reject-reason': 'bad_json', 'mh-reject-detail': 'not JSON' },
+      });
+    } finally {
+      await consumer.close(true);
+      await log.close();
+    }
+  });
+});
+
+describe('openKafkaLog without a broker', () => {
+  it('fails with a LogError that says to start one', async () => {
+    const started = Date.now();
+    await expect(
+      openKafkaLog({ bootstrap: '127.0.0.1:1', topic: 't', retries: 1, retryDelayMs: 50 }),
+    ).rejects.toMatchObject({
+      code: 'HM_LOG',
+      retriable: false,
+      message: expect.stringMatching(/cannot reach Kafka at 127\.0\.0\.1:1.*make kafka/),
+    });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('refuses a bootstrap list that is not host:port', async () => {
+    await expect(openKafkaLog({ bootstrap: 'localhost', topic: 't' })).rejects.toMatchObject({
+      code: 'HM_LOG',
+    });
+  });
+});
