@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 BUILD_STAMP := dist/.built
 SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test build deps bench conformance conformance-update chromium clean
+.PHONY: demo test build deps bench conformance conformance-update chromium kafka kafka-stop clean
 
 # make demo PORT=5001 serves on another port; DEMO_ARGS passes any other flag of `demo`.
 PORT ?= 5000
@@ -45,6 +45,14 @@ conformance-update: build
 
 chromium:
 	bash scripts/ensure-chromium.sh
+
+# A local Kafka broker on 127.0.0.1:9092 for the distributed profile (Java 17+; jars from Maven
+# Central on first use). KAFKA_PORT and KAFKA_DATA_DIR move it; `bash scripts/kafka-broker.sh --help`.
+kafka:
+	bash scripts/kafka-broker.sh start
+
+kafka-stop:
+	bash scripts/kafka-broker.sh stop
 
 clean:
 	rm -rf dist .data

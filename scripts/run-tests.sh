@@ -13,6 +13,21 @@ echo "type-checking sources and tests..."
 npm run --silent typecheck || status=1
 npm run --silent format:check || status=1
 
+# A broker of the tests' own, on its own ports and folder, so a developer's broker (make kafka) is
+# neither used nor disturbed; the Kafka integration tests read its address from
+# KAFKA_TEST_BOOTSTRAP and stop, kill and start it through the same script.
+export KAFKA_PORT="${KAFKA_TEST_PORT:-19092}" KAFKA_CONTROLLER_PORT="${KAFKA_TEST_CONTROLLER_PORT:-19093}"
+export KAFKA_DATA_DIR="$PWD/.data/kafka-test"
+bash scripts/kafka-broker.sh stop >/dev/null 2>&1 || true
+rm -rf "$KAFKA_DATA_DIR"
+if bash scripts/kafka-broker.sh start; then
+  export KAFKA_TEST_BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+else
+  echo "the test broker did not start: the Kafka tests cannot run (see $KAFKA_DATA_DIR/logs)" >&2
+  status=1
+fi
+trap 'bash scripts/kafka-broker.sh stop >/dev/null 2>&1 || true' EXIT
+
 npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-report.json || status=1
 
 node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate | tee .data/conformance.txt

@@ -376,8 +376,10 @@ async function ensureTopics(admin: Admin, topics: string[], partitions: number):
     await admin.createTopics({ topics: missing, partitions, replicas: 1 });
     log.info({ topics: missing, partitions }, 'topics created');
   } catch (err) {
-    // Another process may have created them between the listing and the creation.
-    if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(messageOf(err))) throw err;
+    // Another process may have created them between the listing and the creation; the broker
+    // answers TOPIC_ALREADY_EXISTS (Kafka protocol error 36) inside the client's ResponseError.
+    const nested = err as { findBy?: (key: string, value: string) => unknown };
+    if (!nested.findBy?.('apiId', 'TOPIC_ALREADY_EXISTS')) throw err;
   }
 }
 
@@ -401,6 +403,9 @@ export async function openKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> 
   const admin = new Admin(base);
   const producer = new Producer<string, string, string, string>({
     ...base,
+    // An idempotent producer given fewer than 2 retries would retry forever (the client sets
+    // them to Number.MAX_SAFE_INTEGER), and a dead broker would hang every append.
+    retries: Math.max(2, base.retries),
     idempotent: true,
     acks: -1,
     compression: 'lz4',

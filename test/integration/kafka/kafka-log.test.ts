@@ -31,6 +31,12 @@ describe.skipIf(KAFKA_TEST_BOOTSTRAP === undefined)(`Kafka (${KAFKA_SKIP_NOTE})`
     }
   });
 
+  it('lets two processes create the same topics at once', async () => {
+    const topic = freshTopic('race');
+    const logs = await Promise.all([1, 2, 3].map(() => openKafkaLog({ bootstrap, topic })));
+    await Promise.all(logs.map((l) => l.close()));
+  });
+
   it('publishes dead letters to <topic>.dlq with their reason in headers', async () => {
     const topic = freshTopic('dlq');
     const log = await openKafkaLog({ bootstrap, topic });
