@@ -88,6 +88,51 @@ export class InvalidCellError extends HeatmapError {
   }
 }
 
+/** Options of the upstream errors that carry the HTTP status the API answered with. */
+export interface UpstreamStatusErrorOptions extends HeatmapErrorOptions {
+  /** The HTTP status, e.g. 401. */
+  status: number;
+}
+
+/**
+ * A live API refused the credentials (HTTP 401 or 403): the user must fix a key, a token or a
+ * client secret; trying again as is cannot help.
+ */
+export class UpstreamAuthError extends HeatmapError {
+  readonly status: number;
+
+  constructor(message: string, options: UpstreamStatusErrorOptions) {
+    super('HM_UPSTREAM_AUTH', message, { cause: options.cause, retriable: false });
+    this.status = options.status;
+  }
+}
+
+/**
+ * A live API refused the request itself (a 4xx other than 401, 403, 408 and 429): a wrong URL,
+ * filter or bounding box; the user must change the command, trying again cannot help.
+ */
+export class UpstreamRequestError extends HeatmapError {
+  readonly status: number;
+
+  constructor(message: string, options: UpstreamStatusErrorOptions) {
+    super('HM_UPSTREAM_REQUEST', message, { cause: options.cause, retriable: false });
+    this.status = options.status;
+  }
+}
+
+/**
+ * A live API answered 429 Too Many Requests and the retries of one call are used up; retriable,
+ * after `retryAfterMs` (what the server asked for: Retry-After or a provider's own header).
+ */
+export class UpstreamRateLimitError extends HeatmapError {
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options: HeatmapErrorOptions & { retryAfterMs: number }) {
+    super('HM_UPSTREAM_RATE_LIMIT', message, { cause: options.cause, retriable: true });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
 /** All codes, for documentation and the uniqueness test. */
 export const ERROR_CODES: Record<string, string> = {
   HM_USAGE: 'a bad flag, option or environment variable; fix the command line',
@@ -100,4 +145,9 @@ export const ERROR_CODES: Record<string, string> = {
   HM_BAD_PARAMETER: 'an HTTP query parameter is invalid; answered with 400',
   HM_UPSTREAM: 'a live API answered with an error; retried on 429 and 5xx',
   HM_BAD_CELL: 'a string is not a valid H3 cell id; the store holds a corrupt tile',
+  HM_UPSTREAM_AUTH:
+    'a live API refused the credentials (401/403); fix the key, token or client secret',
+  HM_UPSTREAM_REQUEST: 'a live API refused the request (4xx); fix the URL, filter or bounding box',
+  HM_UPSTREAM_RATE_LIMIT:
+    'a live API answered 429; the source waits as long as the server asks, then tries again',
 };

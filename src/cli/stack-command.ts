@@ -12,6 +12,13 @@ import { UsageError } from '../errors.js';
 import { openKafkaLog } from '../log/kafka-log.js';
 import { loggerFor, type Logger } from '../logger.js';
 import { addEngineSettingOptions } from './engine-settings-options.js';
+import {
+  addLiveSourceOptions,
+  LIVE_SOURCES,
+  liveSourceFromKeys,
+  liveSourceOf,
+  type LiveSourceKind,
+} from './live-source-options.js';
 import { addKafkaOptions, logChoiceOf } from './log-options.js';
 import { startPipelineStack } from './pipeline-stack.js';
 import {
@@ -56,17 +63,26 @@ export function stackCommand(): Command {
   const command = new Command('stack')
     .summary('run broker, producer, engine and API on Kafka for development (Ctrl-C stops all)')
     .description(
-      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (recordings replayed by default, or --source sim), the TypeScript engine consuming every partition into the store of --db, and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
+      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db, and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
     );
-  addFeedOptions(command, ['auto', 'replay', 'sim'])
+  addFeedOptions(command, ['auto', 'replay', 'sim', ...LIVE_SOURCES])
     .option('--db <file>', 'SQLite file of the store and the checkpoint', '.data/stack.sqlite')
     .option('--fresh', 'delete the store first; the engine then reads the topic from its start')
     .option('--no-broker', 'use the broker of --kafka-bootstrap as it is; start none');
-  addKafkaOptions(command);
+  addKafkaOptions(addLiveSourceOptions(command));
   return addEngineSettingOptions(addServeOptions(command)).action(async (opts) => {
     const logger = loggerFor('cli');
     const choice = logChoiceOf(opts);
-    const makeSource = recordedSourceOf(opts, logger)!;
+    // Live when keys are given (MBTA_API_KEY, or OpenSky's client id and secret), else replay.
+    const live: LiveSourceKind | null =
+      opts.source === 'auto'
+        ? liveSourceFromKeys()
+        : (LIVE_SOURCES as readonly string[]).includes(opts.source)
+          ? opts.source
+          : null;
+    const recorded = live === null ? recordedSourceOf(opts, logger) : null;
+    const makeSource = recorded ?? (async () => liveSourceOf(live!, opts));
+    if (live !== null) liveSourceOf(live, opts); // checks its options before the broker starts
 
     if (opts.broker) runBrokerScript('start', choice.kafkaBootstrap, logger);
     let stack;
