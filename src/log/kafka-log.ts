@@ -68,10 +68,27 @@ function brokersOf(bootstrap: string): string[] {
   return brokers;
 }
 
+/**
+ * One line for a client error: its message, then each distinct nested message and the system
+ * error under them (the client nests an error per retry and per broker, most of them alike).
+ */
 function messageOf(err: unknown): string {
-  const e = err as { message?: string; errors?: { message?: string }[] };
-  const inner = e.errors?.map((x) => x.message).filter(Boolean) ?? [];
-  return [e.message ?? String(err), ...inner].join('; ');
+  const seen: string[] = [];
+  const visit = (e: unknown, depth: number): void => {
+    if (e === null || typeof e !== 'object' || depth > 6) return;
+    const { message, code, errors, cause } = e as {
+      message?: string;
+      code?: string;
+      errors?: unknown[];
+      cause?: unknown;
+    };
+    const text = code !== undefined && /^E[A-Z]+$/.test(code) ? `${code} (${message})` : message;
+    if (text !== undefined && text !== '' && !seen.includes(text)) seen.push(text);
+    for (const inner of errors ?? []) visit(inner, depth + 1);
+    visit(cause, depth + 1);
+  };
+  visit(err, 0);
+  return seen.length === 0 ? String(err) : seen.join('; ');
 }
 
 function partitionOffset(position: LogPosition, partition: number): number {
