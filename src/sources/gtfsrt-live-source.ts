@@ -6,25 +6,19 @@
  * each feed is its own source, so one broken feed stops no other.
  *
  * Agencies that want a key take it in a header (`--header 'Name: value'`) or in the query
- * string; neither is logged: URLs are redacted (http-poll.ts), headers never written.
+ * string; neither is logged: URLs are redacted (http-url.ts), headers never written.
  */
 import type { InputRecord } from '../event/position-event.js';
 import { isProviderName } from '../event/validate-event.js';
 import { UsageError } from '../errors.js';
-import { loggerFor } from '../logger.js';
 import { gtfsRtProvider } from './gtfs-realtime.js';
-import {
-  createHttpClient,
-  httpOptionsOf,
-  parseHeaderOption,
-  redactUrl,
-  type HttpHeader,
-} from './http-poll.js';
+import { parseHeaderOption, type HttpHeader } from './http-header-option.js';
+import { redactUrl, validateHttpUrl } from './http-url.js';
+import { createLiveSourceParts, validatePositive } from './live-source-parts.js';
 import { runPollLoop, type LiveSourceOptions, type PollOutcome } from './poll-loop.js';
 import { readRecordingBytes } from './read-recording.js';
 import { decodeErrorBatch } from './record-batch.js';
-import { sleepUnlessAborted, type Source } from './source.js';
-import { createUnchangedReportFilter } from './unchanged-report-filter.js';
+import type { Source } from './source.js';
 
 /** Default poll interval: most agencies refresh VehiclePositions every 10 to 30 s. */
 export const GTFSRT_POLL_INTERVAL_MS = 15_000;
@@ -53,7 +47,7 @@ const REQUEST_HINT = 'check the feed URL';
  *   or the header is not `Name: value`
  */
 export function createGtfsRtLiveSource(opts: GtfsRtLiveOptions): Source {
-  const url = checkUrl(opts.url);
+  const url = validateHttpUrl(opts.url, 'the GTFS-RT URL').toString();
   const provider = gtfsRtProvider(opts.feed);
   if (!isProviderName(provider)) {
     throw new UsageError(
@@ -64,14 +58,12 @@ export function createGtfsRtLiveSource(opts: GtfsRtLiveOptions): Source {
   const headers: Record<string, string> = { accept: ACCEPT };
   if (header !== undefined) headers[header.name.toLowerCase()] = header.value;
   const intervalMs = opts.intervalMs ?? GTFSRT_POLL_INTERVAL_MS;
-  if (!(Number.isFinite(intervalMs) && intervalMs > 0)) {
-    throw new UsageError(`the GTFS-RT poll interval must be above 0 ms, got ${intervalMs}`);
-  }
+  validatePositive("the GTFS-RT source's intervalMs", intervalMs);
 
-  const log = (opts.logger ?? loggerFor('sources')).child({ source: 'gtfsrt-live', provider });
-  const sleep = opts.sleep ?? sleepUnlessAborted;
-  const now = opts.now ?? Date.now;
-  const http = createHttpClient({ ...httpOptionsOf(opts), logger: log, sleep, now });
+  const { log, sleep, now, http } = createLiveSourceParts(opts, {
+    source: 'gtfsrt-live',
+    provider,
+  });
   const label = redactUrl(url);
   const feedOpts = opts.feed === undefined ? {} : { feed: opts.feed };
 
@@ -91,15 +83,7 @@ export function createGtfsRtLiveSource(opts: GtfsRtLiveOptions): Source {
     async run(sink, signal) {
       log.info({ url: label, withHeader: header?.name }, 'gtfs-rt polling');
       await runPollLoop(
-        {
-          log,
-          intervalMs,
-          maxPolls: opts.maxPolls ?? Number.POSITIVE_INFINITY,
-          sleep,
-          now,
-          filter: createUnchangedReportFilter({ now }),
-          poll,
-        },
+        { log, intervalMs, maxPolls: opts.maxPolls, sleep, now, poll },
         sink,
         signal,
       );
@@ -130,17 +114,4 @@ async function decodeFeed(
   }
   const times = batches.map((batch) => batch.captureMs).filter((ms): ms is number => ms !== null);
   return { records, captureMs: times.length === 0 ? null : Math.max(...times) };
-}
-
-function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`the GTFS-RT URL must be an absolute http(s) URL, got ${redactUrl(url)}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError(`the GTFS-RT URL must be http(s), got ${redactUrl(url)}`);
-  }
-  return parsed.toString();
 }

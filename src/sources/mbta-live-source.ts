@@ -10,19 +10,14 @@
  */
 import type { InputRecord } from '../event/position-event.js';
 import { UsageError } from '../errors.js';
-import { loggerFor, type Logger } from '../logger.js';
-import {
-  createHttpClient,
-  httpOptionsOf,
-  redactUrl,
-  type HttpClient,
-  type HttpRequest,
-} from './http-poll.js';
+import type { Logger } from '../logger.js';
+import { parseJsonBody, type HttpClient, type HttpRequest } from './http-client.js';
+import { endpointUrl, redactUrl } from './http-url.js';
+import { createLiveSourceParts, validatePositive } from './live-source-parts.js';
 import { normaliseMbtaVehicles } from './mbta-v3.js';
 import { runPollLoop, type LiveSourceOptions, type PollOutcome } from './poll-loop.js';
 import { decodeErrorBatch } from './record-batch.js';
-import { sleepUnlessAborted, type Sleep, type Source } from './source.js';
-import { createUnchangedReportFilter } from './unchanged-report-filter.js';
+import type { Sleep, Source } from './source.js';
 
 /** The V3 API's root. */
 export const MBTA_BASE_URL = 'https://api-v3.mbta.com';
@@ -71,15 +66,12 @@ export function createMbtaLiveSource(opts: MbtaLiveOptions = {}): Source {
   const perMinute =
     opts.requestsPerMinute ??
     (hasKey ? MBTA_REQUESTS_PER_MINUTE.withKey : MBTA_REQUESTS_PER_MINUTE.anonymous);
-  checkPositive('requestsPerMinute', perMinute);
+  validatePositive("the MBTA source's requestsPerMinute", perMinute);
   const intervalMs =
     opts.intervalMs ?? (hasKey ? MBTA_POLL_INTERVAL_MS.withKey : MBTA_POLL_INTERVAL_MS.anonymous);
-  checkPositive('intervalMs', intervalMs);
+  validatePositive("the MBTA source's intervalMs", intervalMs);
 
-  const log = (opts.logger ?? loggerFor('sources')).child({ source: 'mbta-live' });
-  const sleep = opts.sleep ?? sleepUnlessAborted;
-  const now = opts.now ?? Date.now;
-  const http = createHttpClient({ ...httpOptionsOf(opts), logger: log, sleep, now });
+  const { log, sleep, now, http } = createLiveSourceParts(opts, { source: 'mbta-live' });
   const headers: Record<string, string> = { accept: 'application/vnd.api+json' };
   if (hasKey) headers['x-api-key'] = opts.apiKey!;
 
@@ -88,16 +80,9 @@ export function createMbtaLiveSource(opts: MbtaLiveOptions = {}): Source {
     async run(sink, signal) {
       log.info({ url: redactUrl(firstPage), withKey: hasKey, perMinute }, 'mbta polling');
       const pager = new MbtaPager({ http, headers, log, sleep, now, perMinute });
+      const poll = (pollSignal: AbortSignal) => pager.poll(firstPage, pollSignal);
       await runPollLoop(
-        {
-          log,
-          intervalMs,
-          maxPolls: opts.maxPolls ?? Number.POSITIVE_INFINITY,
-          sleep,
-          now,
-          filter: createUnchangedReportFilter({ now }),
-          poll: (pollSignal) => pager.poll(firstPage, pollSignal),
-        },
+        { log, intervalMs, maxPolls: opts.maxPolls, sleep, now, poll },
         sink,
         signal,
       );
@@ -114,17 +99,7 @@ export function createMbtaLiveSource(opts: MbtaLiveOptions = {}): Source {
  */
 export function firstPageUrl(opts: MbtaLiveOptions): string {
   const base = opts.baseUrl ?? MBTA_BASE_URL;
-  let url: URL;
-  try {
-    url = new URL(`${base.replace(/\/+$/, '')}/vehicles`);
-  } catch {
-    throw new UsageError(
-      `the MBTA base URL must be an absolute http(s) URL, got ${redactUrl(base)}`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`the MBTA base URL must be http(s), got ${redactUrl(base)}`);
-  }
+  const url = endpointUrl(base, '/vehicles', 'the MBTA base URL');
 
   url.searchParams.set('filter[revenue]', 'REVENUE,NON_REVENUE');
   if (opts.routeTypes !== undefined && opts.routeTypes.length > 0) {
@@ -136,7 +111,7 @@ export function firstPageUrl(opts: MbtaLiveOptions): string {
     url.searchParams.set('filter[route_type]', opts.routeTypes.join(','));
   }
   if (opts.pageLimit !== undefined) {
-    checkPositive('pageLimit', opts.pageLimit);
+    validatePositive("the MBTA source's pageLimit", opts.pageLimit);
     url.searchParams.set('page[limit]', String(opts.pageLimit));
   }
   return url.toString();
@@ -228,12 +203,8 @@ class MbtaPager {
       if (before !== undefined) known.set(url, before);
       return before?.body;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return undefined;
-    }
+    const body = parseJsonBody(bytes);
+    if (body === undefined) return undefined;
     const lastModified = headers.get('last-modified');
     if (lastModified !== null) known.set(url, { lastModified, body });
     return body;
@@ -301,10 +272,4 @@ function nextLinkOf(body: unknown): string | null {
     return typeof next.href === 'string' && next.href !== '' ? next.href : null;
   }
   return null;
-}
-
-function checkPositive(name: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new UsageError(`the MBTA source's ${name} must be a number above 0, got ${value}`);
-  }
 }

@@ -15,19 +15,15 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 import type { InputRecord } from '../event/position-event.js';
 import { HeatmapError, UsageError } from '../errors.js';
-import { loggerFor, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { excerpt } from './event-fields.js';
-import {
-  backoffDelayMs,
-  createHttpClient,
-  httpOptionsOf,
-  redactUrl,
-  type HttpClientOptions,
-  type HttpStream,
-} from './http-poll.js';
+import type { HttpClientOptions, HttpStream } from './http-client.js';
+import { redactUrl } from './http-url.js';
+import { backoffDelayMs, DEFAULT_MAX_BACKOFF_MS, DEFAULT_MIN_BACKOFF_MS } from './http-wait.js';
+import { createLiveSourceParts } from './live-source-parts.js';
 import { firstPageUrl } from './mbta-live-source.js';
 import { mbtaVehicleResources, normaliseMbtaVehicle } from './mbta-v3.js';
-import { recordToLogEntry, sleepUnlessAborted, type Source, type SourceSink } from './source.js';
+import { recordToLogEntry, type Source, type SourceSink } from './source.js';
 import {
   createUnchangedReportFilter,
   type UnchangedReportFilter,
@@ -91,14 +87,10 @@ export function createMbtaStreamSource(opts: MbtaStreamOptions): Source {
   const url = firstPageUrl(opts);
   const idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxConnections = opts.maxConnections ?? Number.POSITIVE_INFINITY;
-  const log = (opts.logger ?? loggerFor('sources')).child({ source: 'mbta-stream' });
-  const sleep = opts.sleep ?? sleepUnlessAborted;
-  const now = opts.now ?? Date.now;
-  const random = opts.random ?? Math.random;
-  const http = createHttpClient({ ...httpOptionsOf(opts), logger: log, sleep, now, random });
+  const { log, sleep, now, random, http } = createLiveSourceParts(opts, { source: 'mbta-stream' });
   const headers = { accept: 'text/event-stream', 'x-api-key': opts.apiKey };
-  const minBackoffMs = opts.minBackoffMs ?? 1_000;
-  const maxBackoffMs = opts.maxBackoffMs ?? 30_000;
+  const minBackoffMs = opts.minBackoffMs ?? DEFAULT_MIN_BACKOFF_MS;
+  const maxBackoffMs = opts.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
 
   return {
     name: 'mbta-stream',

@@ -9,14 +9,9 @@
  * (10 s anonymous, 5 s authenticated). A 429 waits `X-Rate-Limit-Retry-After-Seconds`.
  */
 import { UpstreamAuthError, UsageError } from '../errors.js';
-import { loggerFor } from '../logger.js';
-import {
-  createHttpClient,
-  httpOptionsOf,
-  redactUrl,
-  type HttpClient,
-  type HttpReply,
-} from './http-poll.js';
+import { parseJsonBody, type HttpClient, type HttpReply } from './http-client.js';
+import { endpointUrl, redactUrl } from './http-url.js';
+import { createLiveSourceParts, validatePositive } from './live-source-parts.js';
 import { normaliseOpenSkyStates, openSkyCaptureMs } from './opensky-states.js';
 import {
   createOpenSkyTokens,
@@ -25,8 +20,7 @@ import {
 } from './opensky-token.js';
 import { runPollLoop, type LiveSourceOptions, type PollOutcome } from './poll-loop.js';
 import { decodeErrorBatch } from './record-batch.js';
-import { sleepUnlessAborted, type Source } from './source.js';
-import { createUnchangedReportFilter } from './unchanged-report-filter.js';
+import type { Source } from './source.js';
 
 /** The REST API's root. */
 export const OPENSKY_BASE_URL = 'https://opensky-network.org/api';
@@ -108,21 +102,18 @@ export function openSkyIntervalMs(
  * @throws UsageError when the box, the base URL or an option is out of range
  */
 export function createOpenSkyLiveSource(opts: OpenSkyLiveOptions = {}): Source {
-  if (opts.bbox !== undefined) checkBbox(opts.bbox);
+  if (opts.bbox !== undefined) validateBbox(opts.bbox);
   const url = statesUrl(opts.baseUrl ?? OPENSKY_BASE_URL, opts.bbox);
   const authenticated = opts.credentials !== undefined;
   const dailyCredits =
     opts.dailyCredits ??
     (authenticated ? OPENSKY_DAILY_CREDITS.authenticated : OPENSKY_DAILY_CREDITS.anonymous);
-  checkPositive('dailyCredits', dailyCredits);
+  validatePositive("the OpenSky source's dailyCredits", dailyCredits);
   const cost = openSkyCreditCost(opts.bbox);
   const intervalMs = opts.intervalMs ?? openSkyIntervalMs(cost, dailyCredits, authenticated);
-  checkPositive('intervalMs', intervalMs);
+  validatePositive("the OpenSky source's intervalMs", intervalMs);
 
-  const log = (opts.logger ?? loggerFor('sources')).child({ source: 'opensky-live' });
-  const sleep = opts.sleep ?? sleepUnlessAborted;
-  const now = opts.now ?? Date.now;
-  const http = createHttpClient({ ...httpOptionsOf(opts), logger: log, sleep, now });
+  const { log, sleep, now, http } = createLiveSourceParts(opts, { source: 'opensky-live' });
   const tokens =
     opts.credentials === undefined
       ? null
@@ -142,16 +133,9 @@ export function createOpenSkyLiveSource(opts: OpenSkyLiveOptions = {}): Source {
         { url: redactUrl(url), authenticated, creditsPerPoll: cost, dailyCredits },
         'opensky polling',
       );
+      const poll = (pollSignal: AbortSignal) => pollStates(http, tokens, url, pollSignal);
       await runPollLoop(
-        {
-          log,
-          intervalMs,
-          maxPolls: opts.maxPolls ?? Number.POSITIVE_INFINITY,
-          sleep,
-          now,
-          filter: createUnchangedReportFilter({ now }),
-          poll: (pollSignal) => pollStates(http, tokens, url, pollSignal),
-        },
+        { log, intervalMs, maxPolls: opts.maxPolls, sleep, now, poll },
         sink,
         signal,
       );
@@ -188,10 +172,8 @@ async function pollStates(
     ms: reply.ms,
     creditsLeft: reply.headers.get('x-rate-limit-remaining') ?? undefined,
   };
-  let body: unknown;
-  try {
-    body = JSON.parse(new TextDecoder().decode(reply.body));
-  } catch {
+  const body = parseJsonBody(reply.body);
+  if (body === undefined) {
     const batch = decodeErrorBatch(redactUrl(url), `${redactUrl(url)}: not JSON`);
     return { records: batch.records, details };
   }
@@ -207,17 +189,7 @@ async function pollStates(
 
 /** The `/states/all` URL with the box's four parameters, as OpenSky requires all of them. */
 function statesUrl(base: string, bbox: OpenSkyBbox | undefined): string {
-  let url: URL;
-  try {
-    url = new URL(`${base.replace(/\/+$/, '')}/states/all`);
-  } catch {
-    throw new UsageError(
-      `the OpenSky base URL must be an absolute http(s) URL, got ${redactUrl(base)}`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`the OpenSky base URL must be http(s), got ${redactUrl(base)}`);
-  }
+  const url = endpointUrl(base, '/states/all', 'the OpenSky base URL');
   if (bbox !== undefined) {
     for (const name of ['lamin', 'lomin', 'lamax', 'lomax'] as const) {
       url.searchParams.set(name, String(bbox[name]));
@@ -226,7 +198,8 @@ function statesUrl(base: string, bbox: OpenSkyBbox | undefined): string {
   return url.toString();
 }
 
-function checkBbox(bbox: OpenSkyBbox): void {
+/** Throws a UsageError for a box OpenSky cannot take: out of range, empty, or flipped. */
+function validateBbox(bbox: OpenSkyBbox): void {
   const { lamin, lomin, lamax, lomax } = bbox;
   const inRange = (v: number, limit: number): boolean => Number.isFinite(v) && Math.abs(v) <= limit;
   if (!(inRange(lamin, 90) && inRange(lamax, 90) && lamin < lamax)) {
@@ -239,11 +212,5 @@ function checkBbox(bbox: OpenSkyBbox): void {
     throw new UsageError(
       `an OpenSky box needs -180 <= lomin < lomax <= 180, got lomin ${lomin}, lomax ${lomax}`,
     );
-  }
-}
-
-function checkPositive(name: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) {
-    throw new UsageError(`the OpenSky source's ${name} must be a number above 0, got ${value}`);
   }
 }

@@ -9,7 +9,8 @@
  */
 import { UpstreamError } from '../errors.js';
 import { loggerFor, type Logger } from '../logger.js';
-import { redactUrl, type HttpClient } from './http-poll.js';
+import { parseJsonBody, type HttpClient } from './http-client.js';
+import { redactUrl } from './http-url.js';
 
 /** The token URL of OpenSky's Keycloak realm. */
 export const OPENSKY_TOKEN_URL =
@@ -125,21 +126,14 @@ export function createOpenSkyTokens(
 
 /** Reads the token answer (RFC 6749, section 5.1): `access_token`, and `expires_in` seconds. */
 function tokenOf(body: Uint8Array, tokenUrl: string): { token: string; expiresInS: number } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    parsed = null;
-  }
+  const parsed = parseJsonBody(body);
   const fields =
     typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   const token = fields.access_token;
   if (typeof token !== 'string' || token === '') {
     throw new UpstreamError(
       `the OpenSky token endpoint ${redactUrl(tokenUrl)} answered without an access_token`,
-      {
-        retriable: true,
-      },
+      { retriable: true },
     );
   }
   const expiresIn = fields.expires_in;

@@ -7,9 +7,9 @@
 import type { InputRecord } from '../event/position-event.js';
 import { HeatmapError, UpstreamRateLimitError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { HttpClientOptions } from './http-poll.js';
+import type { HttpClientOptions } from './http-client.js';
 import { recordToLogEntry, type Sleep, type SourceSink } from './source.js';
-import type { UnchangedReportFilter } from './unchanged-report-filter.js';
+import { createUnchangedReportFilter } from './unchanged-report-filter.js';
 
 /** Options every live source shares: pacing, the HTTP behaviour, and what tests replace. */
 export interface LiveSourceOptions extends HttpClientOptions {
@@ -31,19 +31,23 @@ export interface PollOutcome {
 
 /** How a polling source runs. */
 export interface PollLoop {
+  /** The source's logger: one line per poll, and one at start and stop. */
   log: Logger;
+  /** Milliseconds from the start of one poll to the start of the next, at least. */
   intervalMs: number;
-  maxPolls: number;
+  /** Stop after this many polls (default: run until aborted). */
+  maxPolls?: number;
   sleep: Sleep;
+  /** The clock, in epoch ms: paces the polls and ages the unchanged-report filter. */
   now: () => number;
-  filter: UnchangedReportFilter;
   /** One poll; throws a HeatmapError when it fails. */
   poll: (signal: AbortSignal) => Promise<PollOutcome>;
 }
 
 /**
  * Runs a polling source until `signal` aborts or `maxPolls` polls are done. An append holds
- * the reports of one poll that changed; a poll where nothing changed appends nothing.
+ * the reports of one poll that changed (unchanged-report-filter.ts, one filter per run); a poll
+ * where nothing changed appends nothing.
  *
  * @param loop - the source's poll and settings
  * @param sink - receives each append
@@ -56,10 +60,12 @@ export async function runPollLoop(
   sink: SourceSink,
   signal: AbortSignal,
 ): Promise<void> {
+  const maxPolls = loop.maxPolls ?? Number.POSITIVE_INFINITY;
+  const filter = createUnchangedReportFilter({ now: loop.now });
   const totals = { polls: 0, sent: 0, failed: 0 };
   loop.log.info({ intervalMs: loop.intervalMs }, 'source started');
 
-  while (totals.polls < loop.maxPolls && !signal.aborted) {
+  while (totals.polls < maxPolls && !signal.aborted) {
     const startedMs = loop.now();
     totals.polls += 1;
     let waitMs = loop.intervalMs;
@@ -71,11 +77,12 @@ export async function runPollLoop(
     if (outcome instanceof HeatmapError) {
       totals.failed += 1;
       loop.log.error({ err: outcome, poll: totals.polls }, 'poll failed');
-      if (outcome instanceof UpstreamRateLimitError)
+      if (outcome instanceof UpstreamRateLimitError) {
         waitMs = Math.max(waitMs, outcome.retryAfterMs);
+      }
     } else {
       // Stage 2: skip unchanged reports, append the rest, say what was done.
-      const { kept, skipped } = loop.filter.apply(outcome.records);
+      const { kept, skipped } = filter.apply(outcome.records);
       if (kept.length > 0) await sink(kept.map(recordToLogEntry));
       totals.sent += kept.length;
       loop.log.info(
@@ -93,13 +100,13 @@ export async function runPollLoop(
     }
 
     // Stage 3: wait until the next poll is due, counted from this poll's start.
-    if (totals.polls < loop.maxPolls) {
+    if (totals.polls < maxPolls) {
       await loop.sleep(Math.max(0, startedMs + waitMs - loop.now()), signal);
     }
   }
 
   loop.log.info(
-    { ...totals, skipped: loop.filter.skippedTotal, aborted: signal.aborted },
+    { ...totals, skipped: filter.skippedTotal, aborted: signal.aborted },
     'source stopped',
   );
 }

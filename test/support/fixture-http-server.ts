@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** A request as the server saw it. */
 export interface FixtureRequest {
@@ -82,6 +83,24 @@ export async function startFixtureServer(handler: FixtureHandler): Promise<Fixtu
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Gives a test file one way to start fixture servers, and closes every server it started after
+ * each test. Call it once, at the top level of the file.
+ *
+ * @returns `serve`: starts a server with the handler and resolves when it listens
+ */
+export function serveInEachTest(): (handler: FixtureHandler) => Promise<FixtureServer> {
+  const running: FixtureServer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.close()));
+  });
+  return async (handler) => {
+    const server = await startFixtureServer(handler);
+    running.push(server);
+    return server;
   };
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
 import { decodeGtfsRealtime } from '../../../src/sources/gtfs-realtime.js';
@@ -9,44 +9,21 @@ import {
 } from '../../../src/sources/gtfsrt-live-source.js';
 import { readRecordingFile } from '../../../src/sources/read-recording.js';
 import { recordToLogEntry } from '../../../src/sources/source.js';
-import {
-  inTurn,
-  startFixtureServer,
-  type FixtureHandler,
-  type FixtureServer,
-} from '../../support/fixture-http-server.js';
+import { inTurn, serveInEachTest } from '../../support/fixture-http-server.js';
 import { HAVE_RECORDINGS, recording } from '../../support/recordings.js';
-import { captureLog, fakeTime, keepAppends } from './live-kit.js';
+import { keepAppends, liveDoubles } from './live-kit.js';
 
 const fixture = (name: string) => new URL(`../../fixtures/sources/${name}`, import.meta.url);
 const PB = new Uint8Array(readFileSync(fixture('gtfsrt-vehicle-positions.pb')));
 const ENHANCED_JSON = readFileSync(fixture('gtfsrt-enhanced.json'), 'utf8');
 const GARBAGE = 'garbage, not protobuf';
 
-let server: FixtureServer | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-});
-
-async function serve(handler: FixtureHandler): Promise<FixtureServer> {
-  server = await startFixtureServer(handler);
-  return server;
-}
+const serve = serveInEachTest();
 
 function start(opts: GtfsRtLiveOptions) {
-  const time = fakeTime();
-  const log = captureLog();
+  const { time, log, options } = liveDoubles();
   const kept = keepAppends();
-  const live = createGtfsRtLiveSource({
-    maxPolls: 1,
-    sleep: time.sleep,
-    now: time.now,
-    random: () => 0.5,
-    logger: log.logger,
-    ...opts,
-  });
+  const live = createGtfsRtLiveSource({ maxPolls: 1, ...options, ...opts });
   const done = live.run(kept.sink, new AbortController().signal);
   return { done, kept, log, time };
 }

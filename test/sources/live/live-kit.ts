@@ -1,12 +1,13 @@
 /**
  * What the live sources' tests share: a pino logger that keeps its lines in memory (at debug, so
  * that a secret in any line would be seen), a sleep that only notes how long it was asked to
- * wait, a fake clock, and a sink that keeps every append.
+ * wait, a fake clock, the options that plug them into a source, and a sink that keeps every
+ * append.
  */
 import { pino, type Logger } from 'pino';
 
 import type { LogEntry } from '../../../src/log/event-log.js';
-import type { Sleep, SourceSink } from '../../../src/sources/source.js';
+import type { Sleep, Source, SourceSink } from '../../../src/sources/source.js';
 
 /** A logger whose JSON lines are kept. */
 export interface CapturedLog {
@@ -81,4 +82,30 @@ export function keepAppends(onAppend?: (count: number) => void): KeptAppends {
         .filter((entry) => entry.reject === undefined)
         .map((entry) => JSON.parse(entry.value) as Record<string, unknown>),
   };
+}
+
+/** The test doubles of one live source or HTTP client, and the options that plug them in. */
+export interface LiveDoubles {
+  time: FakeTime;
+  log: CapturedLog;
+  /** `sleep` and `now` of `time`, a jitter fixed at 0.5, and the captured logger. */
+  options: { sleep: Sleep; now: () => number; random: () => number; logger: Logger };
+}
+
+/** Creates a fake clock starting at `startMs` (fakeTime's default when omitted) and a log. */
+export function liveDoubles(startMs?: number): LiveDoubles {
+  const time = fakeTime(startMs);
+  const log = captureLog();
+  return {
+    time,
+    log,
+    options: { sleep: time.sleep, now: time.now, random: () => 0.5, logger: log.logger },
+  };
+}
+
+/** Runs a source until it ends by itself (never aborted), keeping every append. */
+export async function runToEnd(live: Source): Promise<KeptAppends> {
+  const kept = keepAppends();
+  await live.run(kept.sink, new AbortController().signal);
+  return kept;
 }

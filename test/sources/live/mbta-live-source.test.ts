@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { UpstreamAuthError, UsageError } from '../../../src/errors.js';
 import {
@@ -11,14 +11,13 @@ import { mbtaVehicleResources, normaliseMbtaVehicles } from '../../../src/source
 import { recordToLogEntry, sleepUnlessAborted } from '../../../src/sources/source.js';
 import {
   inTurn,
-  startFixtureServer,
-  type FixtureHandler,
+  serveInEachTest,
   type FixtureReply,
   type FixtureRequest,
   type FixtureServer,
 } from '../../support/fixture-http-server.js';
 import { HAVE_RECORDINGS, recording } from '../../support/recordings.js';
-import { captureLog, fakeTime, keepAppends } from './live-kit.js';
+import { captureLog, fakeTime, keepAppends, liveDoubles, runToEnd } from './live-kit.js';
 
 type Resource = Record<string, unknown>;
 
@@ -71,38 +70,17 @@ function pagesOf(resources: Resource[], size: number, extra: Partial<FixtureRepl
 /** The fleet in one answer, without links. */
 const WHOLE_FLEET: FixtureReply = { body: JSON.stringify({ data: FLEET }) };
 
-let server: FixtureServer | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-});
-
-async function serve(handler: FixtureHandler): Promise<FixtureServer> {
-  server = await startFixtureServer(handler);
-  return server;
-}
+const serve = serveInEachTest();
 
 function source(api: FixtureServer, opts: Partial<MbtaLiveOptions> = {}) {
-  const time = fakeTime();
-  const log = captureLog();
-  const live = createMbtaLiveSource({
-    baseUrl: api.url,
-    maxPolls: 1,
-    sleep: time.sleep,
-    now: time.now,
-    random: () => 0.5,
-    logger: log.logger,
-    ...opts,
-  });
+  const { time, log, options } = liveDoubles();
+  const live = createMbtaLiveSource({ baseUrl: api.url, maxPolls: 1, ...options, ...opts });
   return { live, time, log };
 }
 
 async function runOnce(api: FixtureServer, opts: Partial<MbtaLiveOptions> = {}) {
   const { live, time, log } = source(api, opts);
-  const kept = keepAppends();
-  await live.run(kept.sink, new AbortController().signal);
-  return { ...kept, time, log };
+  return { ...(await runToEnd(live)), time, log };
 }
 
 describe('createMbtaLiveSource', () => {
@@ -173,9 +151,7 @@ describe('createMbtaLiveSource', () => {
 
   it('waits between polls: longer without a key, and long enough for the pages', async () => {
     const anonymous = await runOnce(await serve(pagesOf(FLEET, 10)), { maxPolls: 2 });
-    await server?.close();
     const keyed = await runOnce(await serve(pagesOf(FLEET, 10)), { maxPolls: 2, apiKey: 'k' });
-    await server?.close();
     const paged = await runOnce(await serve(pagesOf(FLEET, 1)), { maxPolls: 2 });
 
     expect(anonymous.time.sleeps).toEqual([10_000]);
@@ -248,7 +224,7 @@ describe('createMbtaLiveSource', () => {
     const api = await serve(inTurn({ status: 403, body: '{"errors":[{"code":"forbidden"}]}' }));
     const { live } = source(api, { apiKey: 'bad-key' });
 
-    const run = live.run(keepAppends().sink, new AbortController().signal);
+    const run = runToEnd(live);
 
     await expect(run).rejects.toBeInstanceOf(UpstreamAuthError);
     await expect(run).rejects.toThrow(/MBTA_API_KEY/);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../src/errors.js';
 import {
@@ -6,13 +6,8 @@ import {
   type MbtaStreamOptions,
 } from '../../../src/sources/mbta-stream-source.js';
 import { sleepUnlessAborted } from '../../../src/sources/source.js';
-import {
-  inTurn,
-  startFixtureServer,
-  type FixtureHandler,
-  type FixtureServer,
-} from '../../support/fixture-http-server.js';
-import { captureLog, fakeTime, keepAppends } from './live-kit.js';
+import { inTurn, serveInEachTest, type FixtureServer } from '../../support/fixture-http-server.js';
+import { captureLog, keepAppends, liveDoubles, runToEnd } from './live-kit.js';
 
 function vehicle(id: string, updatedAt: string, lat = 42.35): Record<string, unknown> {
   return {
@@ -36,34 +31,18 @@ function sse(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
-let server: FixtureServer | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-});
-
-async function serve(handler: FixtureHandler): Promise<FixtureServer> {
-  server = await startFixtureServer(handler);
-  return server;
-}
+const serve = serveInEachTest();
 
 async function run(api: FixtureServer, opts: Partial<MbtaStreamOptions> = {}) {
-  const time = fakeTime();
-  const log = captureLog();
-  const kept = keepAppends();
+  const { time, log, options } = liveDoubles();
   const live = createMbtaStreamSource({
     apiKey: 'stream-s3cret-key',
     baseUrl: api.url,
     maxConnections: 2,
-    sleep: time.sleep,
-    now: time.now,
-    random: () => 0.5,
-    logger: log.logger,
+    ...options,
     ...opts,
   });
-  await live.run(kept.sink, new AbortController().signal);
-  return { ...kept, time, log };
+  return { ...(await runToEnd(live)), time, log };
 }
 
 /** The (vehicle, ts) of every event sent, in order; `decode_error` for a rejected record. */

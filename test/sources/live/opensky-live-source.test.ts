@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { UpstreamAuthError, UsageError } from '../../../src/errors.js';
 import {
@@ -11,14 +11,14 @@ import {
 import { normaliseOpenSkyStates } from '../../../src/sources/opensky-states.js';
 import { recordToLogEntry } from '../../../src/sources/source.js';
 import {
-  startFixtureServer,
+  serveInEachTest,
   type FixtureHandler,
   type FixtureReply,
   type FixtureRequest,
   type FixtureServer,
 } from '../../support/fixture-http-server.js';
 import { HAVE_RECORDINGS, recording } from '../../support/recordings.js';
-import { captureLog, fakeTime, keepAppends } from './live-kit.js';
+import { liveDoubles, runToEnd } from './live-kit.js';
 
 const BOSTON = { lamin: 41.5, lomin: -72.5, lamax: 43.5, lomax: -69.5 };
 const CREDENTIALS = { clientId: 'heatmap-client', clientSecret: 'cl1ent-s3cret' };
@@ -66,12 +66,7 @@ function states(t: number): string {
 
 const T = 1_759_572_000;
 
-let server: FixtureServer | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-});
+const serve = serveInEachTest();
 
 /** An OpenSky stand-in: a token endpoint and `/api/states/all`, each with its own handler. */
 async function serveOpenSky(
@@ -90,21 +85,16 @@ async function serveOpenSky(
     request.url.pathname === '/token'
       ? tokenReply(tokenCalls++)
       : statesReply(request, stateCalls++);
-  server = await startFixtureServer(handler);
-  return server;
+  return serve(handler);
 }
 
 function source(api: FixtureServer, opts: Partial<OpenSkyLiveOptions> = {}) {
-  const time = fakeTime(T * 1000);
-  const log = captureLog();
+  const { time, log, options } = liveDoubles(T * 1000);
   const live = createOpenSkyLiveSource({
     baseUrl: `${api.url}/api`,
     tokenUrl: `${api.url}/token`,
     maxPolls: 1,
-    sleep: time.sleep,
-    now: time.now,
-    random: () => 0.5,
-    logger: log.logger,
+    ...options,
     ...opts,
   });
   return { live, time, log };
@@ -112,9 +102,7 @@ function source(api: FixtureServer, opts: Partial<OpenSkyLiveOptions> = {}) {
 
 async function run(api: FixtureServer, opts: Partial<OpenSkyLiveOptions> = {}) {
   const { live, time, log } = source(api, opts);
-  const kept = keepAppends();
-  await live.run(kept.sink, new AbortController().signal);
-  return { ...kept, time, log };
+  return { ...(await runToEnd(live)), time, log };
 }
 
 const tokenRequests = (api: FixtureServer) =>
@@ -191,7 +179,7 @@ describe('createOpenSkyLiveSource', () => {
       maxPolls: 4,
     });
 
-    await live.run(keepAppends().sink, new AbortController().signal);
+    await runToEnd(live);
 
     // Polls at 0, 10, 20 and 30 minutes; the 30-minute token is renewed a minute early.
     expect(time.sleeps).toEqual([600_000, 600_000, 600_000]);
@@ -224,7 +212,7 @@ describe('createOpenSkyLiveSource', () => {
     const api = await serveOpenSky(() => ({ status: 401 }));
     const { live } = source(api, { credentials: CREDENTIALS });
 
-    const running = live.run(keepAppends().sink, new AbortController().signal);
+    const running = runToEnd(live);
 
     await expect(running).rejects.toBeInstanceOf(UpstreamAuthError);
     await expect(running).rejects.toThrow(/client id and client secret/);
@@ -238,7 +226,7 @@ describe('createOpenSkyLiveSource', () => {
     );
     const { live } = source(api, { credentials: CREDENTIALS });
 
-    await expect(live.run(keepAppends().sink, new AbortController().signal)).rejects.toMatchObject({
+    await expect(runToEnd(live)).rejects.toMatchObject({
       code: 'HM_UPSTREAM_AUTH',
     });
     expect(stateRequests(api)).toHaveLength(0);

@@ -1,125 +1,27 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   UpstreamAuthError,
   UpstreamError,
   UpstreamRateLimitError,
   UpstreamRequestError,
-  UsageError,
 } from '../../../src/errors.js';
-import {
-  backoffDelayMs,
-  createHttpClient,
-  parseHeaderOption,
-  redactUrl,
-  retryAfterMs,
-  type HttpClientOptions,
-} from '../../../src/sources/http-poll.js';
-import {
-  inTurn,
-  startFixtureServer,
-  type FixtureHandler,
-  type FixtureServer,
-} from '../../support/fixture-http-server.js';
-import { captureLog, fakeTime } from './live-kit.js';
+import { createHttpClient, type HttpClientOptions } from '../../../src/sources/http-client.js';
+import { inTurn, serveInEachTest } from '../../support/fixture-http-server.js';
+import { liveDoubles } from './live-kit.js';
 
 const NOW = Date.parse('2025-10-04T10:00:00Z');
 const OK = { body: '{"ok":true}' };
 
-let server: FixtureServer | null = null;
-
-afterEach(async () => {
-  await server?.close();
-  server = null;
-});
-
-async function serve(handler: FixtureHandler): Promise<FixtureServer> {
-  server = await startFixtureServer(handler);
-  return server;
-}
+const serve = serveInEachTest();
 
 function client(extra: HttpClientOptions = {}) {
-  const time = fakeTime(NOW);
-  const log = captureLog();
-  const http = createHttpClient({
-    sleep: time.sleep,
-    now: time.now,
-    random: () => 0.5,
-    logger: log.logger,
-    ...extra,
-  });
+  const { time, log, options } = liveDoubles(NOW);
+  const http = createHttpClient({ ...options, ...extra });
   return { http, time, log };
 }
 
 const GET = { what: 'the test API' };
-
-describe('redactUrl', () => {
-  it('hides the values of query parameters that hold secrets', () => {
-    const url = 'https://feeds.example.org/vp?api_key=s3cret&token=t0k&route=1&Subscription-Key=k';
-
-    const safe = redactUrl(url);
-
-    expect(safe).not.toMatch(/s3cret|t0k|=k\b/);
-    expect(new URL(safe).searchParams.get('api_key')).toBe('redacted');
-    expect(new URL(safe).searchParams.get('route')).toBe('1');
-  });
-
-  it('drops a user and password from the URL', () => {
-    expect(redactUrl('https://me:pw@example.org/feed')).toBe('https://example.org/feed');
-  });
-
-  it('keeps a URL without secrets as it is', () => {
-    const url = 'https://api-v3.mbta.com/vehicles?filter%5Brevenue%5D=REVENUE%2CNON_REVENUE';
-
-    expect(redactUrl(url)).toBe(url);
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads Retry-After in seconds and as an HTTP date', () => {
-    expect(retryAfterMs(new Headers({ 'retry-after': '7' }), NOW)).toBe(7000);
-    const date = new Date(NOW + 30_000).toUTCString();
-    expect(retryAfterMs(new Headers({ 'retry-after': date }), NOW)).toBe(30_000);
-  });
-
-  it("reads OpenSky's X-Rate-Limit-Retry-After-Seconds and MBTA's x-ratelimit-reset", () => {
-    const openSky = new Headers({ 'x-rate-limit-retry-after-seconds': '120' });
-    expect(retryAfterMs(openSky, NOW)).toBe(120_000);
-    const mbta = new Headers({ 'x-ratelimit-reset': String(NOW / 1000 + 12) });
-    expect(retryAfterMs(mbta, NOW)).toBe(12_000);
-  });
-
-  it('says nothing when no header does, and never asks to wait less than 0', () => {
-    expect(retryAfterMs(new Headers(), NOW)).toBeNull();
-    const past = new Date(NOW - 60_000).toUTCString();
-    expect(retryAfterMs(new Headers({ 'retry-after': past }), NOW)).toBe(0);
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it('doubles from the first wait up to the cap, half of it jittered', () => {
-    expect([0, 1, 2, 3].map((n) => backoffDelayMs(n, 1000, 5000, 0))).toEqual([
-      500, 1000, 2000, 2500,
-    ]);
-    expect(backoffDelayMs(1, 1000, 5000, 0.999)).toBeCloseTo(2000, -1);
-  });
-});
-
-describe('parseHeaderOption', () => {
-  it("splits 'Name: value' at the first colon and trims both", () => {
-    expect(parseHeaderOption('x-api-key:  abc:def ')).toEqual({
-      name: 'x-api-key',
-      value: 'abc:def',
-    });
-  });
-
-  it('refuses a header without a name or a value, never echoing the value', () => {
-    expect(() => parseHeaderOption('just-a-s3cret')).toThrow(UsageError);
-    expect(() => parseHeaderOption('just-a-s3cret')).not.toThrow(/s3cret/);
-    expect(() => parseHeaderOption('Bad Name: s3cret')).not.toThrow(/s3cret/);
-    expect(() => parseHeaderOption('Authorization:   ')).toThrow(/Authorization needs a value/);
-  });
-});
 
 describe('HttpClient.request', () => {
   it('waits what Retry-After says on a 429, then succeeds', async () => {

@@ -1,9 +1,9 @@
 /**
  * The HTTP calls of the live sources: native fetch under a timeout and the run's signal, retried
  * (p-retry) with exponential backoff and jitter on network errors, timeouts and 5xx, waiting what
- * the server asks on 429, and a coded error with advice on any other refusal. Each call is logged
- * with its URL (query-string secrets redacted), status, bytes and time; request headers never
- * are, since they carry the API keys and tokens (SPEC 6).
+ * the server asks on 429 (http-wait.ts), and a coded error with advice on any other refusal. Each
+ * call is logged with its URL (query-string secrets redacted, http-url.ts), status, bytes and
+ * time; request headers never are, since they carry the API keys and tokens (SPEC 6).
  */
 import pRetry, { AbortError } from 'p-retry';
 
@@ -13,9 +13,16 @@ import {
   UpstreamError,
   UpstreamRateLimitError,
   UpstreamRequestError,
-  UsageError,
 } from '../errors.js';
 import { loggerFor, type Logger } from '../logger.js';
+import { redactUrl } from './http-url.js';
+import {
+  backoffDelayMs,
+  DEFAULT_MAX_BACKOFF_MS,
+  DEFAULT_MIN_BACKOFF_MS,
+  DEFAULT_RATE_LIMIT_WAIT_MS,
+  retryAfterMs,
+} from './http-wait.js';
 import { sleepUnlessAborted, type Sleep } from './source.js';
 
 /** How the HTTP calls of a live source behave; every field has a default fit for production. */
@@ -65,6 +72,7 @@ export interface HttpReply {
 
 /** A successful answer whose body is left to read as it arrives (server-sent events). */
 export interface HttpStream {
+  /** The answer, status 2xx; its body is read by the caller. */
   response: Response;
   /** Ends the stream and frees what it holds; safe to call more than once. */
   close(): void;
@@ -97,132 +105,23 @@ export interface HttpClient {
   openStream(url: string, req: HttpRequest, signal: AbortSignal): Promise<HttpStream>;
 }
 
-/** A header given on the command line as `Name: value`. */
-export interface HttpHeader {
-  name: string;
-  /** Often an agency's key: never logged, never echoed in an error. */
-  value: string;
-}
-
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_RETRIES = 5;
-const DEFAULT_MIN_BACKOFF_MS = 1_000;
-const DEFAULT_MAX_BACKOFF_MS = 30_000;
 
-/** The wait after a 429 that does not say how long: a minute, the window of per-minute limits. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
-
-/** The longest 429 wait honoured: a longer one (or a broken header) waits a day, then retries. */
-export const MAX_RATE_LIMIT_WAIT_MS = 86_400_000;
-
-/** Query parameters whose values are secrets, e.g. `api_key`, `token`, `client_secret`, `sig`. */
-const SECRET_PARAMETER = /key|token|secret|passw|auth|signature|credential|^sig$|^code$/i;
-
-/** A header name: an RFC 9110 token (section 5.6.2). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const utf8 = new TextDecoder();
 
 /**
- * Writes a URL for logs and messages: the values of query parameters that look like secrets
- * become `redacted`, and user and password are dropped.
+ * Parses the body of an answer as JSON, read as UTF-8 (RFC 8259, section 8.1).
  *
- * @param url - an absolute URL
- * @returns the URL without its secrets; `(a URL that does not parse)` when it is none
+ * @param body - the answer's bytes
+ * @returns the parsed value; undefined when the body is not JSON
  */
-export function redactUrl(url: string): string {
-  let parsed: URL;
+export function parseJsonBody(body: Uint8Array): unknown {
   try {
-    parsed = new URL(url);
+    return JSON.parse(utf8.decode(body));
   } catch {
-    return '(a URL that does not parse)';
+    return undefined;
   }
-  parsed.username = '';
-  parsed.password = '';
-  const secrets = [...parsed.searchParams.keys()].filter((name) => SECRET_PARAMETER.test(name));
-  for (const name of new Set(secrets)) parsed.searchParams.set(name, 'redacted');
-  return parsed.toString();
-}
-
-/**
- * Reads how long a 429 answer asks to wait: `Retry-After` in seconds or as an HTTP date
- * (RFC 9110, section 10.2.3), OpenSky's `X-Rate-Limit-Retry-After-Seconds`, or MBTA's
- * `x-ratelimit-reset`, the epoch second when its per-minute budget refills (TECH-NOTES 5, 6).
- *
- * @param headers - the answer's headers
- * @param nowMs - the wall clock in epoch ms
- * @returns milliseconds, at least 0 and at most MAX_RATE_LIMIT_WAIT_MS; null when no header says
- */
-export function retryAfterMs(headers: Headers, nowMs: number): number | null {
-  const clamp = (ms: number): number => Math.min(MAX_RATE_LIMIT_WAIT_MS, Math.max(0, ms));
-  const seconds = (name: string): number | null => {
-    const text = headers.get(name)?.trim();
-    return text !== undefined && /^\d+(\.\d+)?$/.test(text) ? Number(text) : null;
-  };
-
-  const openSky = seconds('x-rate-limit-retry-after-seconds');
-  if (openSky !== null) return clamp(openSky * 1000);
-  const retryAfter = headers.get('retry-after')?.trim();
-  if (retryAfter !== undefined && retryAfter !== '') {
-    if (/^\d+$/.test(retryAfter)) return clamp(Number(retryAfter) * 1000);
-    const dateMs = Date.parse(retryAfter);
-    if (Number.isFinite(dateMs)) return clamp(dateMs - nowMs);
-  }
-  const reset = seconds('x-ratelimit-reset');
-  return reset === null ? null : clamp(reset * 1000 - nowMs);
-}
-
-/**
- * The wait before retry number `attempt`: exponential, capped, with "equal jitter" (half of the
- * wait fixed, half random), so that sources restarted together do not retry in step.
- *
- * @param attempt - 0 for the first retry
- * @param minMs - the first wait before jitter
- * @param maxMs - the cap before jitter
- * @param random - a number in [0, 1)
- * @returns milliseconds
- */
-export function backoffDelayMs(
-  attempt: number,
-  minMs: number,
-  maxMs: number,
-  random: number,
-): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.round(base / 2 + (base / 2) * random);
-}
-
-/**
- * Parses a header given as `Name: value` (curl's `--header` shape).
- *
- * @param text - the option's text
- * @returns the name and the value, both trimmed
- * @throws UsageError when there is no name, no `:`, or no value; the message never holds the
- *   value, which is often a key
- */
-export function parseHeaderOption(text: string): HttpHeader {
-  const colon = text.indexOf(':');
-  const name = colon < 0 ? '' : text.slice(0, colon).trim();
-  if (!HEADER_NAME.test(name)) {
-    const missing = colon < 0 ? "':'" : 'a valid name';
-    throw new UsageError(
-      `a header must look like 'Name: value' (a name of letters, digits, -); it lacks ${missing}`,
-    );
-  }
-  const value = text.slice(colon + 1).trim();
-  if (value === '' || /[\r\n\0]/.test(value)) {
-    throw new UsageError(`the header ${name} needs a value on one line after ':'`);
-  }
-  return { name, value };
-}
-
-/**
- * Picks the HTTP settings out of a source's options, so that nothing else (a key) travels on.
- *
- * @param opts - a source's options
- * @returns the HTTP settings alone
- */
-export function httpOptionsOf(opts: HttpClientOptions): HttpClientOptions {
-  const { timeoutMs, retries, minBackoffMs, maxBackoffMs, sleep, now, random, logger } = opts;
-  return { timeoutMs, retries, minBackoffMs, maxBackoffMs, sleep, now, random, logger };
 }
 
 /**
@@ -276,6 +175,8 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
     signal: AbortSignal,
     attemptSignal: AbortSignal,
   ): Promise<Response> {
+    // Limitation: fetch follows redirects, and on one to another origin it drops Authorization
+    // (Fetch standard, "HTTP-redirect fetch") but still sends x-api-key or a --header key there.
     try {
       return await fetch(url, {
         method: req.method ?? 'GET',
@@ -294,6 +195,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const started = performance.now();
         const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(s.timeoutMs)]);
         const response = await fetchOnce(url, req, signal, attemptSignal);
+        // Limitation: the body is read whole, with no cap on its size.
         let body: Uint8Array;
         try {
           body = new Uint8Array(await response.arrayBuffer());
@@ -303,7 +205,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const ms = Math.round(performance.now() - started);
         const { status } = response;
         s.log.debug({ url: redactUrl(url), status, bytes: body.length, ms }, 'fetched');
-        checkStatus(url, req, response, s.now());
+        validateStatus(url, req, response, s.now());
         return { status, headers: response.headers, body, ms };
       });
     },
@@ -326,7 +228,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
           const response = await fetchOnce(url, req, signal, controller.signal);
           s.log.debug({ url: redactUrl(url), status: response.status }, 'stream answered');
           if (!response.ok) await response.arrayBuffer().catch(() => undefined);
-          checkStatus(url, req, response, s.now());
+          validateStatus(url, req, response, s.now());
           return { response, close };
         } catch (err) {
           close();
@@ -363,7 +265,7 @@ function failedCall(
 }
 
 /** Throws the coded error of an answer that is not 2xx or 304. */
-function checkStatus(url: string, req: HttpRequest, response: Response, nowMs: number): void {
+function validateStatus(url: string, req: HttpRequest, response: Response, nowMs: number): void {
   const { status } = response;
   if ((status >= 200 && status < 300) || status === 304) return;
 
