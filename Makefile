@@ -10,7 +10,8 @@ NODE_STAMP := node_modules/.installed
 BUILD_STAMP := dist/.built
 SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: demo test build deps bench conformance conformance-update chromium kafka kafka-stop clean
+.PHONY: demo test build deps bench conformance conformance-update chromium kafka kafka-stop ferretdb \
+	ferretdb-stop clean
 
 # make demo PORT=5001 serves on another port; DEMO_ARGS passes any other flag of `demo`.
 PORT ?= 5000
@@ -53,6 +54,15 @@ kafka:
 
 kafka-stop:
 	bash scripts/kafka-broker.sh stop
+
+# A local FerretDB 1.24 (MongoDB wire protocol, SQLite backend) on 127.0.0.1:27017 for
+# `--store mongo`, built once with Go into .cache/. FERRETDB_PORT and FERRETDB_DATA_DIR move it;
+# `bash scripts/ferretdb.sh --help`.
+ferretdb:
+	bash scripts/ferretdb.sh start
+
+ferretdb-stop:
+	bash scripts/ferretdb.sh stop
 
 clean:
 	rm -rf dist .data

@@ -9,6 +9,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# shellcheck source=lib/process-helpers.sh
+source "$root/scripts/lib/process-helpers.sh"
 
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
@@ -95,18 +97,6 @@ validate_settings() {
 
 # --- processes ------------------------------------------------------------------------------
 
-# True while the process or any of its threads still runs. A dead broker can linger as a zombie
-# (during `start` it is this shell's child, so `kill -0` alone would call it alive). A zombie main
-# thread whose other threads are still exiting counts as alive: those may still hold the ports.
-is_alive() {
-  local state threads
-  kill -0 "$1" 2>/dev/null || return 1
-  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo '?')"
-  [ "$state" != Z ] && return 0
-  threads="$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)"
-  [ "$threads" -gt 1 ]
-}
-
 # Prints the pid of this data dir's broker, or fails. The command line must name this data dir's
 # config, so a stale pid file whose number now belongs to another process is not taken for it.
 broker_pid() {
@@ -117,28 +107,6 @@ broker_pid() {
   is_alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $config" || return 1
   echo "$pid"
-}
-
-# True when something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp; no nc needed).
-is_port_open() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# True once neither of our ports accepts connections, waiting up to $1 seconds.
-wait_for_ports_free() {
-  local deadline=$((SECONDS + $1))
-  while is_port_open "$port" || is_port_open "$controller_port"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
-
-wait_for_exit() {
-  local pid="$1" deadline=$((SECONDS + $2))
-  while is_alive "$pid"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
 }
 
 # --- java -----------------------------------------------------------------------------------
@@ -236,7 +204,7 @@ start() {
   # Another program (or a broker of another data dir) on our ports would make the new broker exit
   # with a bind error deep in its log; say so plainly instead. The grace covers a broker killed a
   # moment ago: once, a start right after `kill` still found the port answering.
-  if ! wait_for_ports_free 5; then
+  if ! wait_for_ports_free 5 "$port" "$controller_port"; then
     die "port $port or $controller_port on 127.0.0.1 is already in use by another process; stop it, or pick free ports with KAFKA_PORT and KAFKA_CONTROLLER_PORT"
   fi
 
@@ -297,7 +265,7 @@ stop() {
     wait_for_exit "$pid" 10 || die "pid $pid survived SIGKILL; check it with ps"
   fi
   rm -f "$pid_file"
-  wait_for_ports_free 5 || true
+  wait_for_ports_free 5 "$port" "$controller_port" || true
   say "stopped"
 }
 
@@ -311,7 +279,7 @@ kill_broker() {
   kill -KILL "$pid"
   wait_for_exit "$pid" 10 || die "pid $pid survived SIGKILL; check it with ps"
   rm -f "$pid_file"
-  wait_for_ports_free 5 || true
+  wait_for_ports_free 5 "$port" "$controller_port" || true
   say "killed pid $pid"
 }
 

@@ -26,7 +26,19 @@ else
   echo "the test broker did not start: the Kafka tests cannot run (see $KAFKA_DATA_DIR/logs)" >&2
   status=1
 fi
-trap 'bash scripts/kafka-broker.sh stop >/dev/null 2>&1 || true' EXIT
+
+# FerretDB (MongoDB wire protocol, SQLite backend) for the MongoDB store tests, likewise on its own
+# port and folder; built from the Go module proxy on first use (scripts/ferretdb.sh).
+export FERRETDB_PORT="${FERRETDB_TEST_PORT:-27018}" FERRETDB_DATA_DIR="$PWD/.data/ferretdb-test"
+bash scripts/ferretdb.sh stop >/dev/null 2>&1 || true
+rm -rf "$FERRETDB_DATA_DIR"
+if bash scripts/ferretdb.sh start; then
+  export MONGO_TEST_URI="mongodb://127.0.0.1:$FERRETDB_PORT"
+else
+  echo "FerretDB did not start: the MongoDB tests cannot run (see $FERRETDB_DATA_DIR)" >&2
+  status=1
+fi
+trap 'bash scripts/kafka-broker.sh stop >/dev/null 2>&1 || true; bash scripts/ferretdb.sh stop >/dev/null 2>&1 || true' EXIT
 
 npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-report.json || status=1
 

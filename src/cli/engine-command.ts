@@ -1,20 +1,20 @@
 /**
  * `mobility-heatmap engine`: the TypeScript engine on the embedded log or on Kafka (`--log kafka`),
- * writing tiles, positions, dead letters and checkpoints to the SQLite store (on Kafka, dead
+ * writing tiles, positions, dead letters and checkpoints to the SQLite store or to MongoDB
+ * (`--store mongo`) (on Kafka, dead
  * letters also go to `<topic>.dlq`). Killed at any moment and restarted, it ends with the same
  * stored result as a run that was never interrupted.
  */
 import { DEFAULTS } from '../config.js';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { runStream } from '../engine/stream-runner.js';
 import { loggerFor } from '../logger.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
 import { addEngineSettingOptions, engineSettingsOf } from './engine-settings-options.js';
 import { addLogOptions, describeLog, logChoiceOf, openChosenLog } from './log-options.js';
 import { intInRange } from './options.js';
+import { addStoreOptions, describeStore, openChosenStore, storeChoiceOf } from './store-options.js';
 
 /** Builds the `engine` command. */
 export function engineCommand(): Command {
@@ -33,7 +33,7 @@ export function engineCommand(): Command {
       50_000,
     )
     .option('--until-idle', 'stop once the log is drained (a backfill) instead of waiting');
-  return addEngineSettingOptions(addLogOptions(command)).action(async (opts) => {
+  return addEngineSettingOptions(addStoreOptions(addLogOptions(command))).action(async (opts) => {
     const logger = loggerFor('cli');
     const choice = logChoiceOf(opts);
     if (choice.kind === 'embedded' && !existsSync(opts.db)) {
@@ -41,8 +41,8 @@ export function engineCommand(): Command {
         `--db ${opts.db} does not exist: publish events first ("mobility-heatmap produce replay|sim --db ${opts.db}")`,
       );
     }
-    mkdirSync(dirname(opts.db), { recursive: true });
-    const store = openSqliteStore(opts.db);
+    const storeChoice = storeChoiceOf(opts);
+    const store = await openChosenStore(storeChoice);
     let log;
     try {
       log = await openChosenLog(choice, `${opts.engineId}-engine`);
@@ -50,7 +50,7 @@ export function engineCommand(): Command {
       await store.close();
       throw err;
     }
-    logger.info({ log: describeLog(choice), db: opts.db }, 'engine log opened');
+    logger.info({ log: describeLog(choice), store: describeStore(storeChoice) }, 'engine opened');
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     process.once('SIGINT', stop);

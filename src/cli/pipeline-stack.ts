@@ -16,6 +16,7 @@ import { EmbeddedLog, openEmbeddedLog } from '../log/embedded-log.js';
 import { loggerFor } from '../logger.js';
 import type { Source } from '../sources/source.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
 import type { OpenedLog } from './log-options.js';
 
 /** The built page, beside the compiled CLI (dist/web next to dist/src). */
@@ -26,6 +27,8 @@ export interface PipelineStackOptions {
   dbFile: string;
   /** Opens the log; the embedded log of `dbFile` when absent. */
   openLog?: () => Promise<OpenedLog>;
+  /** Opens the store; the SQLite store of `dbFile` when absent. */
+  openStore?: () => Promise<Store>;
   /** Start from an empty file (the demo's default) rather than resume its checkpoint. */
   fresh: boolean;
   settings: EngineSettings;
@@ -65,7 +68,8 @@ export async function startPipelineStack(opts: PipelineStackOptions): Promise<Ru
   await ensurePortFree(opts.host, opts.port);
   if (opts.fresh) removeDatabase(opts.dbFile);
   mkdirSync(dirname(opts.dbFile), { recursive: true });
-  const store = openSqliteStore(opts.dbFile);
+  const store =
+    opts.openStore === undefined ? openSqliteStore(opts.dbFile) : await opts.openStore();
   let log: OpenedLog;
   try {
     log = opts.openLog === undefined ? openEmbeddedLog(opts.dbFile) : await opts.openLog();

@@ -21,6 +21,7 @@ import {
 } from './live-source-options.js';
 import { addKafkaOptions, logChoiceOf } from './log-options.js';
 import { startPipelineStack } from './pipeline-stack.js';
+import { addStoreOptions, openChosenStore, storeChoiceOf } from './store-options.js';
 import {
   addFeedOptions,
   addServeOptions,
@@ -69,10 +70,11 @@ export function stackCommand(): Command {
     .option('--db <file>', 'SQLite file of the store and the checkpoint', '.data/stack.sqlite')
     .option('--fresh', 'delete the store first; the engine then reads the topic from its start')
     .option('--no-broker', 'use the broker of --kafka-bootstrap as it is; start none');
-  addKafkaOptions(addLiveSourceOptions(command));
+  addStoreOptions(addKafkaOptions(addLiveSourceOptions(command)));
   return addEngineSettingOptions(addServeOptions(command)).action(async (opts) => {
     const logger = loggerFor('cli');
     const choice = logChoiceOf(opts);
+    const storeChoice = storeChoiceOf(opts);
     // Live when keys are given (MBTA_API_KEY, or OpenSky's client id and secret), else replay.
     const live: LiveSourceKind | null =
       opts.source === 'auto'
@@ -96,6 +98,7 @@ export function stackCommand(): Command {
             topic: choice.kafkaTopic,
             clientId: 'stack',
           }),
+        ...(storeChoice.kind === 'mongo' ? { openStore: () => openChosenStore(storeChoice) } : {}),
         ...sharedStackOptionsOf(opts, makeSource),
       });
     } catch (err) {
