@@ -2,8 +2,9 @@
  * The distributed profile with the MongoDB store, end to end on real servers: recordings replayed
  * through Kafka into `engine --store mongo` (FerretDB in CI), then the API over MongoDB answers
  * exactly as the API over the embedded profile (embedded log, SQLite) does for the same input,
- * route by route and filter by filter. An engine killed with SIGKILL mid-stream and restarted
- * leaves MongoDB answering the same again.
+ * route by route and filter by filter. An engine killed with SIGKILL mid-stream and restarted,
+ * or a database server killed and restarted under a running engine, leaves MongoDB answering the
+ * same again.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,12 @@ import { openMongoStore } from '../../../src/store/mongo-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { freshTopic, KAFKA_SKIP_NOTE, KAFKA_TEST_BOOTSTRAP } from '../../support/kafka.js';
-import { freshDatabase, MONGO_SKIP_NOTE, MONGO_TEST_URI } from '../../support/mongo.js';
+import {
+  freshDatabase,
+  MONGO_SKIP_NOTE,
+  MONGO_TEST_URI,
+  testMongoServer,
+} from '../../support/mongo.js';
 import { HAVE_RECORDINGS, recording, REPO_ROOT } from '../../support/recordings.js';
 import { CLI, runCli } from '../cli-support.js';
 
@@ -214,6 +220,31 @@ describe.skipIf(MONGO_TEST_URI === undefined || KAFKA_TEST_BOOTSTRAP === undefin
       }
       expect(finished).toBe(true);
       expect(kills).toBeGreaterThanOrEqual(2);
+
+      const mongo = await mongoAnswers(db);
+      for (const url of Object.keys(embedded)) expect(mongo[url], url).toEqual(embedded[url]);
+    });
+
+    it('loses no batch when the database server is killed and restarted under the engine', async () => {
+      expect(embedded, 'the first case computes the expected answers').toBeDefined();
+      const db = freshDatabase('outage');
+      databases.push(db);
+      const args = mongoArgs(topic, db, ['--until-idle', '--trigger-ms', '10']);
+      args.push('--max-batch-records', '100');
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, LOG_LEVEL: 'error', ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+      // The engine is under way when the server dies; it comes back three seconds later.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(child.exitCode, 'the engine is still running when the server dies').toBeNull();
+      testMongoServer('kill');
+      await new Promise((r) => setTimeout(r, 3000));
+      testMongoServer('start');
+      expect(await exited).toBe(0);
 
       const mongo = await mongoAnswers(db);
       for (const url of Object.keys(embedded)) expect(mongo[url], url).toEqual(embedded[url]);
