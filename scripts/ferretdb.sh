@@ -107,12 +107,13 @@ validate_settings() {
 # SQLite directory, so a stale pid file whose number now belongs to another process is not taken
 # for it.
 server_pid() {
-  local pid
+  local pid cmdline
   [ -f "$pid_file" ] || return 1
   pid="$(cat "$pid_file")"
   case "$pid" in '' | *[!0-9]*) return 1 ;; esac
   is_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--sqlite-url=file:$sqlite_dir/ " || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"--sqlite-url=file:$sqlite_dir/ "* ]] || return 1
   echo "$pid"
 }
 
@@ -277,7 +278,11 @@ build() {
     tail -n 30 "$build_log" >&2
     die "building FerretDB failed (last lines above; all of it in $build_log)"
   fi
-  "$tmp/ferretdb" --version | grep -qx "version: $version" ||
+  # Captured first: `--version | grep -q` under pipefail fails whenever grep exits before
+  # ferretdb has written its later lines (SIGPIPE).
+  local reported
+  reported="$("$tmp/ferretdb" --version 2>&1 || true)"
+  grep -qx "version: $version" <<<"$reported" ||
     die "the built binary does not report version $version; see $build_log"
 
   rm -rf "$bin_dir" "$src"

@@ -100,12 +100,13 @@ validate_settings() {
 # Prints the pid of this data dir's broker, or fails. The command line must name this data dir's
 # config, so a stale pid file whose number now belongs to another process is not taken for it.
 broker_pid() {
-  local pid
+  local pid cmdline
   [ -f "$pid_file" ] || return 1
   pid="$(cat "$pid_file")"
   case "$pid" in '' | *[!0-9]*) return 1 ;; esac
   is_alive "$pid" || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $config" || return 1
+  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"kafka.Kafka $config"* ]] || return 1
   echo "$pid"
 }
 
