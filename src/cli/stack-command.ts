@@ -75,6 +75,11 @@ export function stackCommand(): Command {
     const logger = loggerFor('cli');
     const choice = logChoiceOf(opts);
     const storeChoice = storeChoiceOf(opts);
+    if (storeChoice.kind === 'mongo' && opts.fresh) {
+      throw new UsageError(
+        `--fresh deletes the SQLite --db only; to start a MongoDB store anew, drop the database "${storeChoice.mongoDb}" yourself (or pick another --mongo-db) and run again without --fresh`,
+      );
+    }
     // Live when keys are given (MBTA_API_KEY, or OpenSky's client id and secret), else replay.
     const live: LiveSourceKind | null =
       opts.source === 'auto'

@@ -77,13 +77,13 @@ export function storeChoiceOf(opts: Record<string, unknown>): StoreChoice {
  * indexes created at start-up).
  *
  * @param choice - the parsed store settings
- * @param readonly - for `serve`: the SQLite file is opened read-only
+ * @param readonly - for `serve`: the SQLite file is opened read-only; MongoDB gets no indexes
  * @returns the store
  * @throws StoreError when the file or the server cannot be opened
  */
 export async function openChosenStore(choice: StoreChoice, readonly = false): Promise<Store> {
   if (choice.kind === 'mongo') {
-    return openMongoStore({ uri: choice.mongoUri, db: choice.mongoDb });
+    return openMongoStore({ uri: choice.mongoUri, db: choice.mongoDb, readonly });
   }
   if (!readonly) mkdirSync(dirname(choice.db), { recursive: true });
   return openSqliteStore(choice.db, { readonly });

@@ -78,15 +78,22 @@ export async function runStream(
 
   // Stage 1: resume from the last commit.
   const engine = new MicroBatchEngine(settings);
-  const checkpoint = await store.loadCheckpoint(engineId);
+  const checkpoint = await retrying(
+    'load checkpoint',
+    () => store.loadCheckpoint(engineId),
+    signal,
+    logger,
+  );
   let position: LogPosition = checkpoint?.position ?? log.start();
   let batchId = checkpoint?.batchId ?? 0;
   if (checkpoint !== null) restoreEngine(engine, checkpoint.state);
-  const pending = await store.loadPlan(engineId);
+  const pending = await retrying('load plan', () => store.loadPlan(engineId), signal, logger);
   let replan: BatchPlan | null =
     pending !== null && pending.batchId === batchId + 1 ? pending : null;
   logger.info({ engineId, batchId, position, redo: replan !== null }, 'engine started');
-  if (engine.stats.newestEventMs !== null) await sweep(store, engine, logger);
+  if (engine.stats.newestEventMs !== null) {
+    await retrying('sweep', () => sweep(store, engine, logger), signal, logger);
+  }
 
   try {
     while (!signal.aborted) {

@@ -95,6 +95,8 @@ export interface DeadLetterDocument {
   raw: string;
   provider?: string;
   at: Date;
+  /** The commit that wrote it (the store's commit counter): orders dead letters, newest first. */
+  commitSeq: number;
   seq: number;
 }
 

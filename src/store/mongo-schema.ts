@@ -5,7 +5,13 @@
  * the store falls back: a sweep deletes stale tiles, the API builds polygons and filters boxes on
  * plain coordinates, pages poll.
  */
-import type { Db, IndexDescription } from 'mongodb';
+import {
+  MongoNetworkError,
+  MongoServerSelectionError,
+  type Db,
+  type IndexDescription,
+  type IndexDescriptionInfo,
+} from 'mongodb';
 import type { Logger } from '../logger.js';
 
 /** Collection names, as the original design has them. */
@@ -39,12 +45,14 @@ const PLAIN_INDEXES: Record<string, IndexDescription[]> = {
     { key: { grid: 1, windowStart: -1 }, name: 'grid_window_start' },
     { key: { provider: 1, windowStart: -1 }, name: 'provider_window_start' },
     { key: { windowEnd: -1 }, name: 'window_end' },
+    { key: { lat: 1, lon: 1 }, name: 'lat_lon' },
   ],
   [COLLECTIONS.positions]: [
     { key: { provider: 1, vehicleId: 1 }, name: 'vehicle_identity', unique: true },
     { key: { ts: -1 }, name: 'ts_desc' },
+    { key: { lat: 1, lon: 1 }, name: 'lat_lon' },
   ],
-  [COLLECTIONS.deadLetters]: [{ key: { at: -1, seq: -1 }, name: 'newest_first' }],
+  [COLLECTIONS.deadLetters]: [{ key: { commitSeq: -1, seq: -1 }, name: 'newest_first' }],
 };
 
 async function serverName(db: Db): Promise<{ name: string; ferret: boolean; replica: boolean }> {
@@ -62,24 +70,57 @@ async function serverName(db: Db): Promise<{ name: string; ferret: boolean; repl
   return { name: version, ferret, replica };
 }
 
+/**
+ * Whether an index error means "this server has no such kind of index" rather than a failure
+ * to report: a lost connection, missing rights or a conflicting index must stop the start-up.
+ */
+function isMissingFeature(err: unknown): boolean {
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return false;
+  const code = (err as { code?: unknown }).code;
+  // Unauthorized, AuthenticationFailed, IndexOptionsConflict, IndexKeySpecsConflict.
+  return !(typeof code === 'number' && [13, 18, 85, 86].includes(code));
+}
+
 /** Creates one optional index; false when the server refuses that kind of index. */
 async function tryIndex(
   db: Db,
   collection: string,
   index: IndexDescription,
-  what: string,
+  fallback: string,
   logger: Logger,
 ): Promise<boolean> {
   try {
     await db.collection(collection).createIndexes([index]);
     return true;
   } catch (err) {
-    logger.warn(
-      { collection, index: index.name, err: (err as Error).message },
-      `the server has no ${what}; falling back`,
-    );
+    if (!isMissingFeature(err)) throw err;
+    logger.warn({ collection, index: index.name, fallback, err }, 'index not supported');
     return false;
   }
+}
+
+/** The features of a store opened read-only: what its indexes show, nothing created. */
+async function featuresFromIndexes(
+  db: Db,
+  server: { name: string; ferret: boolean; replica: boolean },
+): Promise<MongoFeatures> {
+  const names = async (collection: string): Promise<IndexDescriptionInfo[]> => {
+    try {
+      return (await db.collection(collection).listIndexes().toArray()) as IndexDescriptionInfo[];
+    } catch {
+      return []; // the collection does not exist yet
+    }
+  };
+  const tiles = await names(COLLECTIONS.tiles);
+  const positions = await names(COLLECTIONS.positions);
+  const has2dsphere = (list: IndexDescriptionInfo[]): boolean =>
+    list.some((i) => Object.values(i.key).includes('2dsphere'));
+  return {
+    ttl: tiles.some((i) => i.expireAfterSeconds !== undefined),
+    geo: has2dsphere(tiles) && has2dsphere(positions),
+    changeStreams: server.replica && !server.ferret,
+    server: server.name,
+  };
 }
 
 /**
@@ -87,11 +128,18 @@ async function tryIndex(
  *
  * @param db - the database of MONGO_DB
  * @param logger - where each missing feature is said, once
+ * @param readonly - for API servers: create nothing, read the features off the indexes
  * @returns the features found
  * @throws the driver's error when a plain index cannot be created
  */
-export async function ensureMongoSchema(db: Db, logger: Logger): Promise<MongoFeatures> {
+export async function ensureMongoSchema(
+  db: Db,
+  logger: Logger,
+  readonly = false,
+): Promise<MongoFeatures> {
   const server = await serverName(db);
+  if (readonly) return featuresFromIndexes(db, server);
+
   // One index per call: FerretDB 1.24 drops the connection (a panic in its handler) when one
   // createIndexes call names several indexes that already exist, as every restart does.
   for (const [collection, indexes] of Object.entries(PLAIN_INDEXES)) {
@@ -105,7 +153,7 @@ export async function ensureMongoSchema(db: Db, logger: Logger): Promise<MongoFe
     db,
     COLLECTIONS.tiles,
     { key: { staleAt: 1 }, name: 'stale_at_ttl', expireAfterSeconds: 0 },
-    'TTL index (stale tiles are deleted by a sweep after each batch)',
+    'stale tiles are deleted by a sweep after each batch',
     logger,
   );
   if (!ttl) {
@@ -117,7 +165,7 @@ export async function ensureMongoSchema(db: Db, logger: Logger): Promise<MongoFe
     db,
     COLLECTIONS.tiles,
     { key: { centroid: '2dsphere' }, name: 'centroid_2dsphere' },
-    '2dsphere index (boxes are filtered on plain coordinates)',
+    'boxes are filtered on the plain lon/lat fields',
     logger,
   );
   const geoPositions =
@@ -126,16 +174,15 @@ export async function ensureMongoSchema(db: Db, logger: Logger): Promise<MongoFe
       db,
       COLLECTIONS.positions,
       { key: { loc: '2dsphere' }, name: 'loc_2dsphere' },
-      '2dsphere index (boxes are filtered on plain coordinates)',
+      'boxes are filtered on the plain lon/lat fields',
       logger,
     ));
 
+  // Limitation: change streams are detected but not used yet; pages poll every REFRESH_MS on
+  // every server, so a server without them loses nothing today.
   const changeStreams = server.replica && !server.ferret;
   if (!changeStreams) {
-    logger.warn(
-      { server: server.name },
-      'the server has no change streams (not a replica set); pages are refreshed by polling',
-    );
+    logger.info({ server: server.name, fallback: 'pages poll' }, 'no change streams');
   }
   return { ttl, geo: geoTiles && geoPositions, changeStreams, server: server.name };
 }

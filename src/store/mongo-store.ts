@@ -62,15 +62,36 @@ export interface MongoStoreOptions {
   /** How long one operation waits for a server before it fails, retriably (default 10 s). */
   serverSelectionTimeoutMs?: number;
   deadLetterLimit?: number;
+  /** For API servers: create no index, only read what the server has (`serve` needs `read`). */
+  readonly?: boolean;
 }
 
-/** Whether a driver error may pass: a lost connection, no server yet, a retryable write. */
-function isRetriable(err: unknown): boolean {
+/**
+ * Server error codes that say the server is going away or is not (yet) the one to write to:
+ * shutdown in progress, interrupted at shutdown, not primary, primary stepped down, and the
+ * like (the codes MongoDB's drivers treat as retryable for reads and writes).
+ */
+const PASSING_SERVER_CODES = new Set([
+  6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436,
+]);
+
+/**
+ * Whether a driver error may pass: a lost connection, no server yet, a server shutting down or
+ * stepping down, a retryable write. A bulk write that lost its connection arrives wrapped in a
+ * MongoBulkWriteError with no per-document errors; the error inside decides.
+ *
+ * @param err - what the driver threw
+ * @returns true when trying again later can succeed
+ */
+export function isRetriableMongoError(err: unknown): boolean {
   if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
-  return (
-    err instanceof MongoError &&
-    (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError'))
-  );
+  if (err instanceof MongoBulkWriteError && [err.writeErrors].flat().length === 0) {
+    const inner = err.errorResponse as unknown;
+    if (inner !== err && inner instanceof MongoError && isRetriableMongoError(inner)) return true;
+  }
+  if (!(err instanceof MongoError)) return false;
+  if (typeof err.code === 'number' && PASSING_SERVER_CODES.has(err.code)) return true;
+  return err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError');
 }
 
 const EXTENSIONS = ['altitudeM', 'onGround', 'label', 'routeId', 'mode'] as const;
@@ -83,9 +104,17 @@ function unsetAbsentExtensions(doc: Omit<PositionDocument, '_id'>): {
   return absent.length === 0 ? {} : { $unset: Object.fromEntries(absent.map((f) => [f, ''])) };
 }
 
-/** The URI without its password, for logs and messages. */
+/**
+ * The URI as logs, messages and `/api/health` may show it: the password masked and the query
+ * string dropped, since options such as `authMechanismProperties` or
+ * `tlsCertificateKeyFilePassword` can carry secrets too.
+ *
+ * @param uri - a MongoDB connection string
+ * @returns scheme, user, hosts and path only
+ */
 export function redactMongoUri(uri: string): string {
-  return uri.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  const withoutQuery = uri.replace(/\?.*$/s, '');
+  return withoutQuery.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
 }
 
 /** The Store on MongoDB; open it with openMongoStore. */
@@ -147,8 +176,8 @@ export class MongoStore implements Store {
       await this.#writePositions(newestPerVehicle(commit.positions).map(positionToDocument));
 
       // Stage 3: dead letters, then the checkpoint that says the batch is done.
-      if (commit.deadLetters.length > 0) await this.#writeDeadLetters(commit, Date.now());
       const seq = await this.#nextCommitSeq();
+      if (commit.deadLetters.length > 0) await this.#writeDeadLetters(commit, seq);
       await this.#checkpoints.updateOne(
         { _id: engineId },
         {
@@ -186,16 +215,21 @@ export class MongoStore implements Store {
       } catch (err) {
         // A stored report at least as new makes the upsert try an insert, which the unique
         // index refuses with E11000: that report stays, as SPEC 3 wants.
+        // Anything else (a lost connection, a write-concern error) goes to the caller.
         if (!(err instanceof MongoBulkWriteError)) throw err;
         const errors = [err.writeErrors].flat();
-        if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+        if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) throw err;
+        if (err.result.getWriteConcernError() !== undefined) throw err;
         // Some servers (FerretDB) stop an unordered bulk at its first error, so every write of
         // this one is checked again, not only those the error names.
         if (attempt >= 4) {
-          throw new StoreError(`positions kept racing with other writers after ${attempt} tries`, {
-            cause: err,
-            retriable: true,
-          });
+          throw new StoreError(
+            `positions kept racing with other writers after ${attempt + 1} tries`,
+            {
+              cause: err,
+              retriable: true,
+            },
+          );
         }
         pending = await this.#stillNewer(pending);
       }
@@ -212,9 +246,14 @@ export class MongoStore implements Store {
     return docs.filter((d) => d.ts.getTime() > (newest.get(d._id) ?? -Infinity));
   }
 
-  async #writeDeadLetters(commit: BatchCommit, atMs: number): Promise<void> {
+  /**
+   * Inserts a batch's dead letters, ordered by `commitSeq` (a counter shared by all engines of
+   * the database) and their place in the batch, not by the wall clock, which can tie or step
+   * back; then prunes the oldest beyond the limit.
+   */
+  async #writeDeadLetters(commit: BatchCommit, commitSeq: number): Promise<void> {
     const { engineId, batchId } = commit.checkpoint;
-    const at = new Date(atMs);
+    const at = new Date();
     await this.#deadLetters.bulkWrite(
       commit.deadLetters.map((d, seq) => {
         const doc: Omit<DeadLetterDocument, '_id'> = {
@@ -222,6 +261,7 @@ export class MongoStore implements Store {
           detail: d.detail,
           raw: d.raw,
           at,
+          commitSeq,
           seq,
           ...(d.provider === undefined ? {} : { provider: d.provider }),
         };
@@ -240,14 +280,17 @@ export class MongoStore implements Store {
     // Limitation: only the newest deadLetterLimit dead letters are kept (100,000 by default), so
     // that a feed of bad messages cannot fill the disk; their counts stay in the counters.
     const cut = await this.#deadLetters
-      .find({}, { projection: { at: 1, seq: 1 } })
-      .sort({ at: -1, seq: -1 })
+      .find({}, { projection: { commitSeq: 1, seq: 1 } })
+      .sort({ commitSeq: -1, seq: -1 })
       .skip(this.#deadLetterLimit)
       .limit(1)
       .next();
     if (cut !== null) {
       const pruned = await this.#deadLetters.deleteMany({
-        $or: [{ at: { $lt: cut.at } }, { at: cut.at, seq: { $lte: cut.seq } }],
+        $or: [
+          { commitSeq: { $lt: cut.commitSeq } },
+          { commitSeq: cut.commitSeq, seq: { $lte: cut.seq } },
+        ],
       });
       log.debug(
         { pruned: pruned.deletedCount, keep: this.#deadLetterLimit },
@@ -313,7 +356,7 @@ export class MongoStore implements Store {
     validateCount('limit', limit);
     if (limit === 0) return [];
     const docs = await this.#guard('read dead letters', () =>
-      this.#deadLetters.find({}).sort({ at: -1, seq: -1 }).limit(limit).toArray(),
+      this.#deadLetters.find({}).sort({ commitSeq: -1, seq: -1 }).limit(limit).toArray(),
     );
     return docs.map(deadLetterFromDocument);
   }
@@ -366,7 +409,7 @@ export class MongoStore implements Store {
       if (err instanceof StoreError) throw err;
       throw new StoreError(`cannot ${action} in ${this.#where}: ${(err as Error).message}`, {
         cause: err,
-        retriable: isRetriable(err),
+        retriable: isRetriableMongoError(err),
       });
     }
   }
@@ -396,7 +439,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<MongoStor
   try {
     await client.connect();
     const db = client.db(opts.db);
-    const features = await ensureMongoSchema(db, log);
+    const features = await ensureMongoSchema(db, log, opts.readonly === true);
     log.info({ where, ...features }, 'store opened');
     return new MongoStore(
       client,
@@ -409,7 +452,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<MongoStor
     await client.close().catch(() => undefined);
     throw new StoreError(
       `cannot open the MongoDB store at ${where}: ${(err as Error).message}; is the server running (make ferretdb, or a MongoDB 6+), and is MONGO_URI right?`,
-      { cause: err, retriable: isRetriable(err) },
+      { cause: err, retriable: isRetriableMongoError(err) },
     );
   }
 }
