@@ -29,6 +29,8 @@ export interface PipelineStackOptions {
   openLog?: () => Promise<OpenedLog>;
   /** Opens the store; the SQLite store of `dbFile` when absent. */
   openStore?: () => Promise<Store>;
+  /** Where `openStore` keeps its data, for the log (never a password). */
+  storeLabel?: string;
   /** Start from an empty file (the demo's default) rather than resume its checkpoint. */
   fresh: boolean;
   settings: EngineSettings;
@@ -100,7 +102,7 @@ export async function startPipelineStack(opts: PipelineStackOptions): Promise<Ru
     await store.close();
     throw err;
   }
-  logger.info({ url, db: opts.dbFile }, 'serving the map');
+  logger.info({ url, store: opts.storeLabel ?? `sqlite ${opts.dbFile}` }, 'serving the map');
 
   // Stage 3: the engine judges future timestamps by the later of the wall clock and the stream.
   let streamMs = 0;

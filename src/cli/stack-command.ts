@@ -21,7 +21,7 @@ import {
 } from './live-source-options.js';
 import { addKafkaOptions, logChoiceOf } from './log-options.js';
 import { startPipelineStack } from './pipeline-stack.js';
-import { addStoreOptions, openChosenStore, storeChoiceOf } from './store-options.js';
+import { addStoreOptions, describeStore, openChosenStore, storeChoiceOf } from './store-options.js';
 import {
   addFeedOptions,
   addServeOptions,
@@ -103,7 +103,12 @@ export function stackCommand(): Command {
             topic: choice.kafkaTopic,
             clientId: 'stack',
           }),
-        ...(storeChoice.kind === 'mongo' ? { openStore: () => openChosenStore(storeChoice) } : {}),
+        ...(storeChoice.kind === 'mongo'
+          ? {
+              openStore: () => openChosenStore(storeChoice),
+              storeLabel: describeStore(storeChoice),
+            }
+          : {}),
         ...sharedStackOptionsOf(opts, makeSource),
       });
     } catch (err) {
