@@ -11,6 +11,7 @@ import {
   MongoClient,
   MongoError,
   MongoNetworkError,
+  MongoServerError,
   MongoServerSelectionError,
   type AnyBulkWriteOperation,
   type Collection,
@@ -162,15 +163,7 @@ export class MongoStore implements Store {
     const { engineId, batchId } = commit.checkpoint;
     await this.#guard(`commit batch ${batchId} of engine "${engineId}"`, async () => {
       // Stage 1: tiles, as totals keyed by identity (SPEC 3: never increments).
-      if (commit.tiles.length > 0) {
-        await this.#tiles.bulkWrite(
-          commit.tiles.map((t) => {
-            const { _id, ...fields } = tileToDocument(t);
-            return { updateOne: { filter: { _id }, update: { $set: fields }, upsert: true } };
-          }),
-          { ordered: false },
-        );
-      }
+      if (commit.tiles.length > 0) await this.#writeTiles(commit.tiles.map(tileToDocument));
 
       // Stage 2: positions, only over an older report (SPEC 3: never back in time).
       await this.#writePositions(newestPerVehicle(commit.positions).map(positionToDocument));
@@ -192,6 +185,27 @@ export class MongoStore implements Store {
         { upsert: true },
       );
     });
+  }
+
+  /**
+   * Upserts tiles as totals by `_id`. Two writers inserting one new tile at once race on the id:
+   * the loser's E11000 means the tile exists now, and the whole bulk is sent again, which sets
+   * the same totals (every write is idempotent).
+   */
+  async #writeTiles(docs: TileDocument[]): Promise<void> {
+    const ops: AnyBulkWriteOperation<TileDocument>[] = docs.map(({ _id, ...fields }) => ({
+      updateOne: { filter: { _id }, update: { $set: fields }, upsert: true },
+    }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#tiles.bulkWrite(ops, { ordered: false });
+        return;
+      } catch (err) {
+        const errors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : [];
+        const raced = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
+        if (!raced || attempt >= 3) throw err;
+      }
+    }
   }
 
   /**
@@ -299,14 +313,27 @@ export class MongoStore implements Store {
     }
   }
 
-  /** A number that grows with every commit of any engine, to tell which committed last. */
+  /**
+   * A number that grows with every commit of any engine, to tell which committed last. Two
+   * writers creating the counter at once race on its `_id`: the loser's E11000 means the counter
+   * now exists, and its second try increments it (MongoDB retries such an upsert itself; FerretDB
+   * does not).
+   */
   async #nextCommitSeq(): Promise<number> {
-    const counter = await this.#checkpoints.findOneAndUpdate(
-      { _id: '~commit-seq' },
-      { $inc: { commitSeq: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return counter?.commitSeq ?? 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counter = await this.#checkpoints.findOneAndUpdate(
+          { _id: '~commit-seq' },
+          { $inc: { commitSeq: 1 } },
+          { upsert: true, returnDocument: 'after' },
+        );
+        return counter?.commitSeq ?? 1;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY) || attempt >= 3) {
+          throw err;
+        }
+      }
+    }
   }
 
   async savePlan(engineId: string, plan: BatchPlan): Promise<void> {
