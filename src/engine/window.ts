@@ -29,15 +29,23 @@ export function latLngToCellId(lat: number, lon: number, res: number): string {
   return latLngToCell(lat, lon, res);
 }
 
+/** Rounds a centre coordinate to 1e-9 degrees (about 0.1 mm). */
+function roundDegrees(deg: number): number {
+  return Math.floor(deg * 1e9 + 0.5) / 1e9;
+}
+
 /**
- * The centre of a cell, in GeoJSON order.
+ * The centre of a cell, in GeoJSON order, rounded to 1e-9 degrees. h3-js runs H3's C code
+ * compiled to JavaScript with V8's sin, cos and atan2, so about one centre in five differs from
+ * the C library's (the PySpark job's `h3`) in the last bit; rounding, done alike in both engines,
+ * makes their tiles equal.
  *
  * @param cellId - an H3 cell
  * @returns [longitude, latitude]
  */
 export function cellToCentroid(cellId: string): LngLat {
   const [lat, lng] = cellToLatLng(cellId);
-  return latLngToLngLat(lat, lng);
+  return latLngToLngLat(roundDegrees(lat), roundDegrees(lng));
 }
 
 /** The grid name of a resolution, as tiles carry it: `h3r8`. */
