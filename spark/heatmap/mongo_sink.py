@@ -1,0 +1,292 @@
+"""MongoDB writes of the streaming job (SPEC 7), in the layout of the TypeScript Mongo store.
+
+Field names, ``_id`` keys, BSON dates, GeoJSON points and index names are those of
+src/store/mongo-documents.ts and src/store/mongo-schema.ts, so the API reads what Spark writes and
+either engine may rewrite the other's documents. Upserts are keyed on ``_id`` alone: every
+MongoDB-wire server answers an ``_id`` lookup from its primary key, while FerretDB 1.24 scans the
+whole collection for any other filter (a backfill of thousands of tiles took minutes). Tiles are
+written as totals
+with ``$set`` (never ``$inc``), so a micro-batch re-run after a crash ends in the same documents;
+a latest position is replaced only by a newer report (a conditional upsert on ``ts``), and the
+duplicate-key error of two upserts racing on a new vehicle is retried, never surfaced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo.errors import BulkWriteError, OperationFailure
+
+from heatmap.rfc3339 import ms_to_iso
+from heatmap.validate_event import EXTENSION_FIELDS
+
+TILES = "tiles"
+POSITIONS = "positions_latest"
+CHECKPOINTS = "checkpoints"
+
+#: The duplicate-key error: two upserts of one new vehicle raced, one of them inserted first.
+DUPLICATE_KEY = 11000
+
+log = logging.getLogger("heatmap.mongo")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ms_to_date(ms: int) -> datetime:
+    """Epoch milliseconds as an aware UTC datetime, which pymongo stores as a BSON date."""
+    return _EPOCH + timedelta(milliseconds=int(ms))
+
+
+def tile_id_of(provider: str, grid: str, cell_id: str, window_start_ms: int) -> str:
+    """The ``_id`` of a tile: ``<provider>:<grid>:<cellId>:<windowStart ISO-8601 with ms>``."""
+    return f"{provider}:{grid}:{cell_id}:{ms_to_iso(window_start_ms)}"
+
+
+def position_id_of(provider: str, vehicle_id: str) -> str:
+    """The ``_id`` of a latest position: ``<provider>:<vehicleId>``, the Kafka key of SPEC 1."""
+    return f"{provider}:{vehicle_id}"
+
+
+def tile_document(tile: dict[str, Any]) -> dict[str, Any]:
+    """A tile as stored in ``tiles`` (TileDocument of mongo-documents.ts).
+
+    Parameters
+    ----------
+    tile : dict
+        provider, grid, cellId, windowStartMs, windowEndMs, count, vehicles, speedSumKmh,
+        speedSamples, avgSpeedKmh, centroid (lon, lat), staleAtMs.
+    """
+    lon, lat = tile["centroid"]
+    return {
+        "_id": tile_id_of(tile["provider"], tile["grid"], tile["cellId"], tile["windowStartMs"]),
+        "provider": tile["provider"],
+        "grid": tile["grid"],
+        "cellId": tile["cellId"],
+        "windowStart": ms_to_date(tile["windowStartMs"]),
+        "windowEnd": ms_to_date(tile["windowEndMs"]),
+        "count": tile["count"],
+        "vehicles": tile["vehicles"],
+        "speedSumKmh": tile["speedSumKmh"],
+        "speedSamples": tile["speedSamples"],
+        "avgSpeedKmh": tile["avgSpeedKmh"],
+        "centroid": {"type": "Point", "coordinates": [lon, lat]},
+        "lon": lon,
+        "lat": lat,
+        "staleAt": ms_to_date(tile["staleAtMs"]),
+    }
+
+
+def position_document(p: dict[str, Any]) -> dict[str, Any]:
+    """A latest position as stored in ``positions_latest``; extensions only when known."""
+    doc = {
+        "_id": position_id_of(p["provider"], p["vehicleId"]),
+        "provider": p["provider"],
+        "vehicleId": p["vehicleId"],
+        "lat": p["lat"],
+        "lon": p["lon"],
+        "loc": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+        "ts": ms_to_date(p["tsMs"]),
+        "speedKmh": p.get("speedKmh"),
+        "bearing": p.get("bearing"),
+        "accuracyM": p.get("accuracyM"),
+    }
+    for name in EXTENSION_FIELDS:
+        if p.get(name) is not None:
+            doc[name] = p[name]
+    return doc
+
+
+#: Indexes every MongoDB-wire server builds, as mongo-schema.ts names them.
+PLAIN_INDEXES = {
+    TILES: [
+        ([("provider", 1), ("grid", 1), ("cellId", 1), ("windowStart", 1)], "tile_identity", True),
+        ([("grid", ASCENDING), ("windowStart", DESCENDING)], "grid_window_start", False),
+        ([("provider", ASCENDING), ("windowStart", DESCENDING)], "provider_window_start", False),
+        ([("windowEnd", DESCENDING)], "window_end", False),
+        ([("lat", 1), ("lon", 1)], "lat_lon", False),
+    ],
+    POSITIONS: [
+        ([("provider", 1), ("vehicleId", 1)], "vehicle_identity", True),
+        ([("ts", DESCENDING)], "ts_desc", False),
+        ([("lat", 1), ("lon", 1)], "lat_lon", False),
+    ],
+}
+
+# Codes that are failures to report, not a missing feature: Unauthorized, AuthenticationFailed,
+# IndexOptionsConflict, IndexKeySpecsConflict (as mongo-schema.ts sorts them).
+_NOT_A_MISSING_FEATURE = (13, 18, 85, 86)
+
+
+def _try_index(collection: Any, keys: list, name: str, fallback: str, **options: Any) -> bool:
+    """Create an optional index; False when the server has no such kind of index."""
+    try:
+        collection.create_index(keys, name=name, **options)
+        return True
+    except OperationFailure as err:
+        if err.code in _NOT_A_MISSING_FEATURE:
+            raise
+        log.warning(
+            "index not supported",
+            extra={"context": {"index": name, "fallback": fallback, "err": str(err)[:300]}},
+        )
+        return False
+
+
+def ensure_indexes(db: Any) -> dict[str, bool]:
+    """Create the indexes of SPEC 7 with the TypeScript store's names; safe at every start.
+
+    Indexes are created one per call: FerretDB 1.24 drops the connection when one call names
+    several indexes that exist already, as every restart does. Where the server lacks TTL or
+    2dsphere indexes (FerretDB), it says so once in the log and carries on.
+
+    Returns
+    -------
+    dict
+        Which optional features the server has: ``ttl`` and ``geo``.
+    """
+    for collection, indexes in PLAIN_INDEXES.items():
+        for keys, name, unique in indexes:
+            db[collection].create_index(keys, name=name, unique=unique)
+
+    tiles, positions = db[TILES], db[POSITIONS]
+    ttl = _try_index(
+        tiles,
+        [("staleAt", 1)],
+        "stale_at_ttl",
+        "stale tiles stay until a sweep deletes them",
+        expireAfterSeconds=0,
+    )
+    if not ttl:
+        tiles.create_index([("staleAt", 1)], name="stale_at")
+    fallback = "boxes are filtered on the plain lon/lat fields"
+    geo = _try_index(tiles, [("centroid", "2dsphere")], "centroid_2dsphere", fallback)
+    geo = geo and _try_index(positions, [("loc", "2dsphere")], "loc_2dsphere", fallback)
+    return {"ttl": ttl, "geo": geo}
+
+
+def write_tiles(db: Any, tiles: Iterable[dict[str, Any]]) -> int:
+    """Upsert tile totals by identity in one unordered bulk write (``$set``, never ``$inc``).
+
+    Returns
+    -------
+    int
+        How many tiles were written.
+    """
+    updates = []
+    for tile in tiles:
+        fields = tile_document(tile)
+        tile_id = fields.pop("_id")
+        updates.append({"q": {"_id": tile_id}, "u": {"$set": fields}, "upsert": True})
+    errors = update_unordered(db, TILES, updates)
+    if errors:
+        raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+    return len(updates)
+
+
+def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int = 5) -> int:
+    """Upsert latest positions that are newer than the stored ones; never back in time.
+
+    A stored report at least as new makes the conditional upsert try an insert, which the
+    unique index refuses with E11000: that report stays, as SPEC 3 wants. Two writers inserting
+    one new vehicle at once race the same way; the loser is tried again, as an update that
+    applies only when it is still newer.
+
+    Parameters
+    ----------
+    positions : iterable of dict
+        At most one per (provider, vehicleId): the newest of the batch.
+
+    Returns
+    -------
+    int
+        How many positions were offered to the store.
+    """
+    docs = [position_document(p) for p in positions]
+    pending = docs
+    for _attempt in range(attempts):
+        if not pending:
+            return len(docs)
+        updates = []
+        for doc in pending:
+            fields = {k: v for k, v in doc.items() if k != "_id"}
+            update: dict[str, Any] = {"$set": fields}
+            absent = {name: "" for name in EXTENSION_FIELDS if name not in doc}
+            if absent:
+                # A newer report replaces the whole position: extensions it lacks are removed.
+                update["$unset"] = absent
+            query = {"_id": doc["_id"], "ts": {"$lt": doc["ts"]}}
+            updates.append({"q": query, "u": update, "upsert": True})
+        errors = update_unordered(db, POSITIONS, updates)
+        if not errors:
+            return len(docs)
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+        # Some servers (FerretDB) stop an unordered bulk at its first error, so every write is
+        # checked again, not only those the error names.
+        pending = _still_newer(db, pending)
+    if pending:
+        raise RuntimeError(f"positions kept racing with other writers after {attempts} tries")
+    return len(docs)
+
+
+def update_unordered(db: Any, collection: str, updates: list[dict], chunk: int = 1000) -> list:
+    """Run updates as unordered bulk ``update`` commands; return their write errors.
+
+    The command is sent as it is, not through ``bulk_write``: FerretDB 1.24 answers a bulk that
+    has write errors without ``n`` and ``nModified``, and pymongo 4.20's bulk_write then fails
+    with a KeyError instead of reporting the duplicate-key errors this sink expects.
+    """
+    errors: list = []
+    for start in range(0, len(updates), chunk):
+        part = updates[start : start + chunk]
+        reply = db.command({"update": collection, "updates": part, "ordered": False})
+        for error in reply.get("writeErrors", []):
+            errors.append({**error, "index": error.get("index", 0) + start})
+    return errors
+
+
+def _still_newer(db: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of positions refused with E11000, those still newer than what is stored now."""
+    ids = [d["_id"] for d in docs]
+    stored = {s["_id"]: s["ts"] for s in db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})}
+    return [d for d in docs if d["_id"] not in stored or _aware(stored[d["_id"]]) < d["ts"]]
+
+
+def _aware(value: datetime) -> datetime:
+    # pymongo returns naive UTC datetimes unless the client sets tz_aware.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def read_stats(db: Any, engine_id: str) -> dict[str, Any] | None:
+    """The counters an engine stored last (EngineStats of src/store/store.ts), or None."""
+    doc = db[CHECKPOINTS].find_one({"_id": engine_id}, {"stats": 1})
+    return None if doc is None or "stats" not in doc else json.loads(doc["stats"])
+
+
+def write_stats(db: Any, engine_id: str, stats: dict[str, Any]) -> None:
+    """Store an engine's counters where ``GET /api/stats`` reads them.
+
+    As the TypeScript store does, the document of ``checkpoints`` keyed by the engine's id holds
+    the counters as JSON text and the value of a commit counter shared by every engine, so the
+    API shows the engine that committed last.
+    """
+    counter = db[CHECKPOINTS].find_one_and_update(
+        {"_id": "~commit-seq"},
+        {"$inc": {"commitSeq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    db[CHECKPOINTS].update_one(
+        {"_id": engine_id},
+        {"$set": {"stats": json.dumps(stats), "commitSeq": counter["commitSeq"]}},
+        upsert=True,
+    )
+
+
+def open_client(uri: str) -> MongoClient:
+    """One client for the life of the job (pymongo pools connections; reuse it)."""
+    return MongoClient(uri, serverSelectionTimeoutMS=10_000, appname="mobility-heatmap-spark")

@@ -1,0 +1,71 @@
+"""The documents the streaming job writes: the TypeScript Mongo store's layout (SPEC 7)."""
+
+from datetime import UTC, datetime
+
+from heatmap.mongo_sink import position_document, tile_document
+
+
+def test_tile_document_has_bson_dates_and_a_geojson_centroid():
+    doc = tile_document(
+        {
+            "provider": "mbta",
+            "grid": "h3r8",
+            "cellId": "882a306603fffff",
+            "windowStartMs": 1759572000000,
+            "windowEndMs": 1759572300000,
+            "count": 3,
+            "vehicles": 2,
+            "speedSumKmh": 54.0,
+            "speedSamples": 2,
+            "avgSpeedKmh": 27.0,
+            "centroid": (-71.06, 42.36),
+            "staleAtMs": 1759575000000,
+        }
+    )
+    assert doc["windowStart"] == datetime(2025, 10, 4, 10, 0, tzinfo=UTC)
+    assert doc["staleAt"] == datetime(2025, 10, 4, 10, 50, tzinfo=UTC)
+    assert doc["centroid"] == {"type": "Point", "coordinates": [-71.06, 42.36]}
+    assert (doc["lon"], doc["lat"]) == (-71.06, 42.36)
+    assert doc["_id"] == "mbta:h3r8:882a306603fffff:2025-10-04T10:00:00.000Z"
+    assert sorted(doc) == sorted(
+        [
+            "_id",
+            "provider",
+            "grid",
+            "cellId",
+            "windowStart",
+            "windowEnd",
+            "count",
+            "vehicles",
+            "speedSumKmh",
+            "speedSamples",
+            "avgSpeedKmh",
+            "centroid",
+            "lon",
+            "lat",
+            "staleAt",
+        ]
+    )
+
+
+def test_position_document_keeps_only_the_extensions_it_has():
+    doc = position_document(
+        {
+            "provider": "opensky",
+            "vehicleId": "abc123",
+            "lat": 51.4,
+            "lon": 0.0,
+            "tsMs": 1759575597001,
+            "speedKmh": None,
+            "bearing": 91.2,
+            "accuracyM": None,
+            "altitudeM": 1000.0,
+            "onGround": False,
+            "label": None,
+        }
+    )
+    assert doc["ts"] == datetime(2025, 10, 4, 10, 59, 57, 1000, tzinfo=UTC)
+    assert doc["_id"] == "opensky:abc123"
+    assert doc["loc"] == {"type": "Point", "coordinates": [0.0, 51.4]}
+    assert (doc["altitudeM"], doc["onGround"]) == (1000.0, False)
+    assert "label" not in doc

@@ -1,0 +1,48 @@
+"""The streaming job's validation stage (its pandas UDF body), run without a JVM."""
+
+import json
+
+import pandas as pd
+
+from heatmap.streaming_job import VALIDATED_SCHEMA, validate_values
+
+
+def run(values, reasons=None, details=None):
+    n = len(values)
+    return validate_values(
+        pd.Series(values), pd.Series(reasons or [None] * n), pd.Series(details or [None] * n)
+    )
+
+
+def test_returns_one_row_of_the_explicit_schema_per_message():
+    good = json.dumps(
+        {
+            "provider": "sim",
+            "vehicleId": "a",
+            "lat": 1,
+            "lon": 2,
+            "ts": "2025-10-04T10:00:00Z",
+            "bearing": -1,
+            "label": "A",
+        }
+    ).encode()
+    frame = run([good, b"not json", None])
+    assert list(frame.columns) == [f.name for f in VALIDATED_SCHEMA.fields]
+    assert frame["reason"].tolist() == [None, "bad_json", "bad_json"]
+    first = frame.iloc[0]
+    assert (first["provider"], first["vehicleId"], first["tsMs"]) == ("sim", "a", 1759572000000)
+    assert (first["lat"], first["label"], first["cleaned"]) == (1.0, "A", "bearing")
+    # A missing number is NaN in a float column; Spark's Arrow conversion masks it to null.
+    assert pd.isna(first["bearing"])
+
+
+def test_keeps_text_columns_as_none_not_nan_so_arrow_can_convert_them():
+    frame = run([b"{}"])
+    assert frame["label"].tolist() == [None]
+    assert frame["onGround"].tolist() == [None]
+
+
+def test_takes_a_source_rejection_from_the_message_headers():
+    frame = run([b"", b""], ["no_position", "weird"], ["vehicle y1 has no position", "x"])
+    assert frame["reason"].tolist() == ["no_position", "decode_error"]
+    assert frame["detail"].tolist() == ["vehicle y1 has no position", "weird: x"]
