@@ -11,7 +11,7 @@ BUILD_STAMP := dist/.built
 SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: demo test build deps bench conformance conformance-update chromium kafka kafka-stop ferretdb \
-	ferretdb-stop clean
+	ferretdb-stop spark-setup conformance-spark clean
 
 # make demo PORT=5001 serves on another port; DEMO_ARGS passes any other flag of `demo`.
 PORT ?= 5000
@@ -63,6 +63,14 @@ ferretdb:
 
 ferretdb-stop:
 	bash scripts/ferretdb.sh stop
+
+# The PySpark job (spark/): its virtual environment and Kafka connector jars, once; then the
+# conformance folder against its batch mode. See spark/README.md for the streaming job.
+spark-setup:
+	bash spark/setup.sh
+
+conformance-spark: spark-setup
+	node conformance/run-conformance.mjs -- spark/.venv/bin/python spark/heatmap_stream.py aggregate
 
 clean:
 	rm -rf dist .data

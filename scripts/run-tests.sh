@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: unit tests, integration tests (the built CLI, the demo, Chromium), and the
-# conformance folder against the TypeScript engine. Ends with one summary line:
+# Every test: unit tests, integration tests (the built CLI, the demo, Chromium, Kafka, FerretDB),
+# the conformance folder against both engines (the TypeScript engine and the PySpark job's batch
+# mode), and the PySpark job's own unit tests. Ends with one summary line:
 # "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,23 @@ npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-repo
 node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate | tee .data/conformance.txt
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
+# The PySpark job (spark/): its own unit tests, and the same conformance folder against its batch
+# mode. spark/setup.sh makes its virtual environment and fetches the connector jars once.
+: >.data/spark-pytest.txt
+: >.data/conformance-spark.txt
+if bash spark/setup.sh; then
+  spark/.venv/bin/ruff format --check --quiet spark && spark/.venv/bin/ruff check --quiet spark ||
+    status=1
+  spark/.venv/bin/python -m pytest spark/tests -q -p no:cacheprovider | tee .data/spark-pytest.txt
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  node conformance/run-conformance.mjs -- spark/.venv/bin/python spark/heatmap_stream.py aggregate |
+    tee .data/conformance-spark.txt
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+else
+  echo "spark/setup.sh failed: the PySpark job cannot be tested (output above)" >&2
+  status=1
+fi
+
 node -e '
 const fs = require("fs");
 let passed = 0, failed = 0, skipped = 0;
@@ -52,8 +70,15 @@ try {
   const r = JSON.parse(fs.readFileSync(".data/vitest-report.json", "utf8"));
   passed = r.numPassedTests; failed = r.numFailedTests; skipped = r.numPendingTests + (r.numTodoTests || 0);
 } catch { failed++; }
-const c = fs.readFileSync(".data/conformance.txt", "utf8").match(/conformance: (\d+) passed, (\d+) failed/);
-if (c) { passed += +c[1]; failed += +c[2]; } else { failed++; }
+for (const file of [".data/conformance.txt", ".data/conformance-spark.txt"]) {
+  const c = fs.readFileSync(file, "utf8").match(/conformance: (\d+) passed, (\d+) failed/);
+  if (c) { passed += +c[1]; failed += +c[2]; } else { failed++; }
+}
+const py = fs.readFileSync(".data/spark-pytest.txt", "utf8");
+const count = (word) => +((py.match(new RegExp("(\\d+) " + word)) || [0, 0])[1]);
+if (/\d+ (passed|failed)/.test(py)) {
+  passed += count("passed"); failed += count("failed") + count("error"); skipped += count("skipped");
+} else { failed++; }
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed === 0 ? 0 : 1);
 ' || status=1
