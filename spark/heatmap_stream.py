@@ -6,7 +6,7 @@ Usage::
     # Streaming job: Kafka in, MongoDB out (SPEC 3 and 7); Ctrl-C stops it cleanly.
     spark/.venv/bin/python spark/heatmap_stream.py stream \\
         [--master local[*]] [--trigger-seconds 2] [--checkpoint DIR] \\
-        [--starting-offsets earliest|latest|JSON] [--udf pandas|plain] \\
+        [--starting-offsets earliest|latest|JSON] [--udf pandas|plain] [--sink mongo|none] \\
         [--res N] [--tile-minutes N] [--watermark-seconds N] [--ttl-minutes N] \\
         [--bootstrap HOST:PORT] [--topic NAME] [--mongo-uri URI] [--mongo-db NAME]
 
@@ -181,6 +181,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default="pandas",
         help="how cells are computed: a vectorised pandas UDF (default) or a row-at-a-time "
         "Python UDF (for the benchmark)",
+    )
+    stream.add_argument(
+        "--sink",
+        choices=("mongo", "none"),
+        default="mongo",
+        help="where micro-batches go: MongoDB (default), or none: computed, collected and "
+        "turned into documents, but not written (for the benchmark)",
     )
     stream.add_argument(
         "--bootstrap",

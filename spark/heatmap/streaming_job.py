@@ -258,7 +258,8 @@ class ProgressLogger(StreamingQueryListener):
         self.reports = reports
         self.sink = sink
         self.watermark_ms = watermark_seconds * 1000
-        self.stats = mongo_sink.read_stats(sink.db, ENGINE_ID) or {
+        stored = None if sink.db is None else mongo_sink.read_stats(sink.db, ENGINE_ID)
+        self.stats = stored or {
             "accepted": 0,
             "duplicates": 0,
             "late": 0,
@@ -286,6 +287,8 @@ class ProgressLogger(StreamingQueryListener):
         context.update(self.reports.take(p.name, p.batchId))
         self._count(p, context)
         log.info("batch done", extra={"context": context})
+        if self.sink.db is None:
+            return
         try:
             mongo_sink.write_stats(self.sink.db, ENGINE_ID, self.stats)
         except PyMongoError as err:
@@ -327,13 +330,18 @@ class ProgressLogger(StreamingQueryListener):
 
 
 class MongoSink:
-    """foreachBatch functions of both queries, over one MongoDB client reused for the job's life."""
+    """foreachBatch functions of both queries, over one MongoDB client reused for the job's life.
+
+    With ``--sink none`` (for the benchmark) there is no client: each micro-batch is computed and
+    collected and its documents are built as for MongoDB, but nothing is sent, so the figure
+    measures the job rather than the store.
+    """
 
     def __init__(self, args: argparse.Namespace, reports: BatchReports):
         self.args = args
         self.reports = reports
-        self.client = mongo_sink.open_client(args.mongo_uri)
-        self.db = self.client[args.mongo_db]
+        self.client = mongo_sink.open_client(args.mongo_uri) if args.sink == "mongo" else None
+        self.db = None if self.client is None else self.client[args.mongo_db]
         self.window_ms = args.tile_minutes * 60_000
         self.grid = cells.grid_name(args.res)
 
@@ -368,7 +376,10 @@ class MongoSink:
                     "staleAtMs": end + self.args.ttl_minutes * 60_000,
                 }
             )
-        written = mongo_sink.write_tiles(self.db, tiles)
+        if self.db is None:
+            written = len([mongo_sink.tile_document(t) for t in tiles])
+        else:
+            written = mongo_sink.write_tiles(self.db, tiles)
         self.reports.record(
             "tiles",
             batch_id,
@@ -424,7 +435,10 @@ class MongoSink:
                 .drop("rank", "value", "reason", "detail", "cleaned", "partition", "offset")
                 .collect()
             )
-            written = mongo_sink.write_positions(self.db, (r.asDict() for r in positions))
+            if self.db is None:
+                written = len([mongo_sink.position_document(r.asDict()) for r in positions])
+            else:
+                written = mongo_sink.write_positions(self.db, (r.asDict() for r in positions))
         finally:
             batch.unpersist()
         self.reports.record(
@@ -439,7 +453,8 @@ class MongoSink:
         )
 
     def close(self) -> None:
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
 
 
 # --- Start-up ----------------------------------------------------------------------------------
@@ -502,11 +517,11 @@ def run_stream(args: argparse.Namespace) -> int:
     # Stage: the store's indexes first, so a bad MONGO_URI stops the job before Spark starts.
     reports = BatchReports()
     sink = MongoSink(args, reports)
-    features = mongo_sink.ensure_indexes(sink.db)
-    log.info(
-        "store ready",
-        extra={"context": {"db": args.mongo_db, **features}},
-    )
+    if sink.db is not None:
+        features = mongo_sink.ensure_indexes(sink.db)
+        log.info("store ready", extra={"context": {"db": args.mongo_db, **features}})
+    else:
+        log.warning("no store: --sink none computes every batch and writes nothing")
 
     spark = build_session(args)
     package_folder = add_job_package(spark)
