@@ -38,6 +38,11 @@ export interface PipelineStackOptions {
   port: number;
   page: PageConfig;
   triggerMs: number;
+  /**
+   * Runs another engine in place of the TypeScript one (`stack --engine spark`): started once
+   * the API listens, stopped by the signal; its promise settles when it has stopped.
+   */
+  runEngine?: (signal: AbortSignal) => Promise<void>;
   /** Builds the source once the API listens (loading recordings may take seconds). */
   makeSource: (streamClock: { advance(ms: number): void }) => Promise<Source>;
 }
@@ -104,29 +109,32 @@ export async function startPipelineStack(opts: PipelineStackOptions): Promise<Ru
   }
   logger.info({ url, store: opts.storeLabel ?? `sqlite ${opts.dbFile}` }, 'serving the map');
 
-  // Stage 3: the engine judges future timestamps by the later of the wall clock and the stream.
+  // Stage 3: the engine judges future timestamps by the later of the wall clock and the stream
+  // (the PySpark job, when runEngine starts it instead, judges them by the wall clock alone).
   let streamMs = 0;
   const streamClock = { advance: (ms: number) => void (streamMs = Math.max(streamMs, ms)) };
   const controller = new AbortController();
-  const engine = runStream(
-    {
-      log,
-      store,
-      settings: opts.settings,
-      triggerMs: opts.triggerMs,
-      clock: () => Math.max(Date.now(), streamMs),
-      onCommit: ({ batchId, position }) => {
-        // Entries the engine has committed are dropped once older than the log's retention
-        // (Kafka keeps its own retention).
-        if (log instanceof EmbeddedLog && batchId % 60 === 0) {
-          log
-            .truncateBefore(position)
-            .catch((err: unknown) => logger.warn({ err }, 'log truncation failed'));
-        }
-      },
-    },
-    controller.signal,
-  );
+  const engine = opts.runEngine
+    ? opts.runEngine(controller.signal)
+    : runStream(
+        {
+          log,
+          store,
+          settings: opts.settings,
+          triggerMs: opts.triggerMs,
+          clock: () => Math.max(Date.now(), streamMs),
+          onCommit: ({ batchId, position }) => {
+            // Entries the engine has committed are dropped once older than the log's retention
+            // (Kafka keeps its own retention).
+            if (log instanceof EmbeddedLog && batchId % 60 === 0) {
+              log
+                .truncateBefore(position)
+                .catch((err: unknown) => logger.warn({ err }, 'log truncation failed'));
+            }
+          },
+        },
+        controller.signal,
+      );
 
   // Stage 4: the source, appending one snapshot at a time.
   const source = await opts.makeSource(streamClock);

@@ -1,17 +1,18 @@
 /**
  * `mobility-heatmap stack`: the distributed transport on one development machine. It starts the
  * local Kafka broker (scripts/kafka-broker.sh), then a producer (the recordings replayed by
- * default, or the simulator), the TypeScript engine consuming every partition of the topic, and
- * the API with the page, and stops them all on Ctrl-C, the broker last.
+ * default, or the simulator), the TypeScript engine consuming every partition of the topic (or,
+ * with `--engine spark`, the PySpark job of spark/ writing MongoDB), and the API with the page,
+ * and stops them all on Ctrl-C, the broker last.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { openKafkaLog } from '../log/kafka-log.js';
 import { loggerFor, type Logger } from '../logger.js';
-import { addEngineSettingOptions } from './engine-settings-options.js';
+import { addEngineSettingOptions, engineSettingsOf } from './engine-settings-options.js';
 import {
   addLiveSourceOptions,
   LIVE_SOURCES,
@@ -21,6 +22,14 @@ import {
 } from './live-source-options.js';
 import { addKafkaOptions, logChoiceOf } from './log-options.js';
 import { startPipelineStack } from './pipeline-stack.js';
+import {
+  ENGINE_KINDS,
+  sparkJobCommand,
+  startSparkJob,
+  validateEngineChoice,
+  type EngineKind,
+  type SparkJobOptions,
+} from './spark-engine.js';
 import { addStoreOptions, describeStore, openChosenStore, storeChoiceOf } from './store-options.js';
 import {
   addFeedOptions,
@@ -64,12 +73,25 @@ export function stackCommand(): Command {
   const command = new Command('stack')
     .summary('run broker, producer, engine and API on Kafka for development (Ctrl-C stops all)')
     .description(
-      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db, and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
+      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db (or with --engine spark the PySpark job of spark/, writing the MongoDB store of --store mongo), and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
     );
   addFeedOptions(command, ['auto', 'replay', 'sim', ...LIVE_SOURCES])
     .option('--db <file>', 'SQLite file of the store and the checkpoint', '.data/stack.sqlite')
     .option('--fresh', 'delete the store first; the engine then reads the topic from its start')
-    .option('--no-broker', 'use the broker of --kafka-bootstrap as it is; start none');
+    .option('--no-broker', 'use the broker of --kafka-bootstrap as it is; start none')
+    .addOption(
+      new Option(
+        '--engine <kind>',
+        'the TypeScript engine, or the PySpark job of spark/ (needs --store mongo and make spark-setup)',
+      )
+        .choices(ENGINE_KINDS)
+        .default('ts'),
+    )
+    .option(
+      '--spark-checkpoint <dir>',
+      'with --engine spark: the job checkpoint folder',
+      '.data/stack-spark-checkpoint',
+    );
   addStoreOptions(addKafkaOptions(addLiveSourceOptions(command)));
   return addEngineSettingOptions(addServeOptions(command)).action(async (opts) => {
     const logger = loggerFor('cli');
@@ -80,6 +102,21 @@ export function stackCommand(): Command {
         `--fresh deletes the SQLite --db only; to start a MongoDB store anew, drop the database "${storeChoice.mongoDb}" yourself (or pick another --mongo-db) and run again without --fresh`,
       );
     }
+    const engineKind = opts.engine as EngineKind;
+    validateEngineChoice(engineKind, storeChoice.kind);
+    const sparkJob: SparkJobOptions | null =
+      engineKind === 'spark'
+        ? {
+            kafkaBootstrap: choice.kafkaBootstrap,
+            kafkaTopic: choice.kafkaTopic,
+            mongoUri: storeChoice.mongoUri,
+            mongoDb: storeChoice.mongoDb,
+            settings: engineSettingsOf(opts),
+            triggerMs: opts.triggerMs as number,
+            checkpoint: opts.sparkCheckpoint as string,
+          }
+        : null;
+    if (sparkJob !== null) sparkJobCommand(sparkJob); // checks spark/.venv before anything starts
     // Live when keys are given (MBTA_API_KEY, or OpenSky's client id and secret), else replay.
     const live: LiveSourceKind | null =
       opts.source === 'auto'
@@ -110,6 +147,9 @@ export function stackCommand(): Command {
             }
           : {}),
         ...sharedStackOptionsOf(opts, makeSource),
+        ...(sparkJob === null
+          ? {}
+          : { runEngine: (signal: AbortSignal) => startSparkJob(sparkJob, signal).done }),
       });
     } catch (err) {
       if (opts.broker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
