@@ -6,7 +6,6 @@
  * 2dsphere indexes nor `$group` operators that FerretDB lacks; ranges are merged here.
  */
 import type { Collection, Filter } from 'mongodb';
-import { averageSpeed } from '../engine/window.js';
 import {
   positionFromDocument,
   tileFromDocument,
@@ -15,7 +14,13 @@ import {
 } from './mongo-documents.js';
 import { validateCount, validateDuration } from './sqlite-map-filter.js';
 import { StoreError } from '../errors.js';
-import type { MapQuery, PositionPage, TilePage, TileRecord } from './store.js';
+import {
+  mergeTilesOverWindows,
+  type MapQuery,
+  type PositionPage,
+  type TilePage,
+  type TileRecord,
+} from './store.js';
 
 const EMPTY_TILE_PAGE: TilePage = {
   windowStartMs: null,
@@ -133,27 +138,8 @@ export async function findTileRange(
     .next();
   if (first === null) return EMPTY_TILE_PAGE;
 
-  // Limitation: merged `vehicles` is the largest per-window count, not the distinct vehicles of
-  // all windows: tiles keep totals, not vehicle ids, so the union cannot be known here.
-  const merged = new Map<string, TileRecord>();
-  for await (const doc of tiles.find({ ...filter, windowEnd: { $gt: after } })) {
-    const t = tileFromDocument(doc);
-    const key = `${t.provider}\u0000${t.grid}\u0000${t.cellId}`;
-    const m = merged.get(key);
-    if (m === undefined) {
-      merged.set(key, { ...t });
-      continue;
-    }
-    m.windowStartMs = Math.min(m.windowStartMs, t.windowStartMs);
-    m.windowEndMs = Math.max(m.windowEndMs, t.windowEndMs);
-    m.count += t.count;
-    m.vehicles = Math.max(m.vehicles, t.vehicles);
-    m.speedSumKmh += t.speedSumKmh;
-    m.speedSamples += t.speedSamples;
-    m.staleAtMs = Math.max(m.staleAtMs, t.staleAtMs);
-  }
-  const all = [...merged.values()];
-  for (const t of all) t.avgSpeedKmh = averageSpeed(t.speedSumKmh, t.speedSamples);
+  const docs = await tiles.find({ ...filter, windowEnd: { $gt: after } }).toArray();
+  const all = mergeTilesOverWindows(docs.map(tileFromDocument));
   const page = capped(all.sort(byCountThenCell), limit);
   return {
     windowStartMs: first.windowStart.getTime(),

@@ -6,6 +6,7 @@
  * their batch, then the checkpoint last. Every write is idempotent, so a batch run again after a
  * crash ends in the same documents, with or without transactions (FerretDB has none).
  */
+import { DEFAULT_DEAD_LETTER_LIMIT } from './store.js';
 import {
   MongoBulkWriteError,
   MongoClient,
@@ -48,8 +49,8 @@ import type {
 
 const log = loggerFor('store');
 
-/** Dead letters kept (the newest), as the SQLite store keeps them. */
-export const DEFAULT_DEAD_LETTER_LIMIT = 100_000;
+/** Dead letters kept, the newest (shared by both stores). */
+export { DEFAULT_DEAD_LETTER_LIMIT };
 
 /** The duplicate-key error: two upserts of one new vehicle raced, one of them inserted first. */
 const DUPLICATE_KEY = 11000;

@@ -6,6 +6,7 @@
  * async only to fit the Store interface that MongoDB also implements. Several processes may open
  * the file: the engine writes, API servers read.
  */
+import { DEFAULT_DEAD_LETTER_LIMIT } from './store.js';
 import { StoreError } from '../errors.js';
 import type { DeadLetter } from '../event/position-event.js';
 import { loggerFor } from '../logger.js';
@@ -44,8 +45,8 @@ export interface SqliteStoreOptions extends SqliteOpenOptions {
   deadLetterLimit?: number;
 }
 
-/** Dead letters kept by default. */
-export const DEFAULT_DEAD_LETTER_LIMIT = 100_000;
+/** Dead letters kept, the newest (shared by both stores). */
+export { DEFAULT_DEAD_LETTER_LIMIT };
 
 const SAVE_PLAN = `INSERT INTO checkpoints (engine_id, plan) VALUES (?, ?)
   ON CONFLICT (engine_id) DO UPDATE SET plan = excluded.plan`;

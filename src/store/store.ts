@@ -3,6 +3,7 @@
  * implemented by the SQLite store (embedded profile) and, later, MongoDB (distributed profile).
  * Writes carry totals keyed by identity, never increments, so a replayed batch changes nothing.
  */
+import { averageSpeed } from '../engine/window.js';
 import type { DeadLetter, PositionEvent } from '../event/position-event.js';
 
 export type { LngLat } from '../event/lng-lat.js';
@@ -160,4 +161,38 @@ export interface Store {
   health(): Promise<StoreHealth>;
   /** Releases connections; the store is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** Dead letters a store keeps (the newest), so that a feed of bad messages cannot fill the disk. */
+export const DEFAULT_DEAD_LETTER_LIMIT = 100_000;
+
+/**
+ * Merges tiles of several windows per (provider, grid, cell), as `/api/tiles/range` shows them:
+ * counts and speed sums added, the average taken over all samples, the span of the windows kept.
+ * Limitation: merged `vehicles` is the largest per-window count, not the distinct vehicles of all
+ * windows: tiles keep totals, not vehicle ids, so the union cannot be known.
+ *
+ * @param tiles - tiles of the windows to merge, in any order
+ * @returns one tile per cell, in no particular order
+ */
+export function mergeTilesOverWindows(tiles: Iterable<TileRecord>): TileRecord[] {
+  const merged = new Map<string, TileRecord>();
+  for (const t of tiles) {
+    const key = `${t.provider}\u0000${t.grid}\u0000${t.cellId}`;
+    const m = merged.get(key);
+    if (m === undefined) {
+      merged.set(key, { ...t });
+      continue;
+    }
+    m.windowStartMs = Math.min(m.windowStartMs, t.windowStartMs);
+    m.windowEndMs = Math.max(m.windowEndMs, t.windowEndMs);
+    m.count += t.count;
+    m.vehicles = Math.max(m.vehicles, t.vehicles);
+    m.speedSumKmh += t.speedSumKmh;
+    m.speedSamples += t.speedSamples;
+    m.staleAtMs = Math.max(m.staleAtMs, t.staleAtMs);
+  }
+  const all = [...merged.values()];
+  for (const t of all) t.avgSpeedKmh = averageSpeed(t.speedSumKmh, t.speedSamples);
+  return all;
 }

@@ -20,6 +20,7 @@ import type {
   TilePage,
   TileRecord,
 } from '../../src/store/store.js';
+import { mergeTilesOverWindows } from '../../src/store/store.js';
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -88,28 +89,13 @@ export class MemoryStore implements Store {
     const newestEnd = Math.max(...ofProviders.map((t) => t.windowEndMs));
     const inRange = ofProviders.filter((t) => t.windowEndMs > newestEnd - query.minutes * 60_000);
 
-    const merged = new Map<string, TileRecord>();
-    for (const t of inRange.filter((t) => inBbox(query, t.centroid[0], t.centroid[1]))) {
-      const key = `${t.provider}|${t.cellId}`;
-      const m = merged.get(key);
-      if (m === undefined) {
-        merged.set(key, { ...t });
-        continue;
-      }
-      m.windowStartMs = Math.min(m.windowStartMs, t.windowStartMs);
-      m.windowEndMs = Math.max(m.windowEndMs, t.windowEndMs);
-      m.count += t.count;
-      // Distinct vehicles over several windows cannot be known from totals: the largest is a floor.
-      m.vehicles = Math.max(m.vehicles, t.vehicles);
-      m.speedSumKmh += t.speedSumKmh;
-      m.speedSamples += t.speedSamples;
-      m.avgSpeedKmh =
-        m.speedSamples === 0 ? null : Math.round((m.speedSumKmh / m.speedSamples) * 1000) / 1000;
-    }
+    const merged = mergeTilesOverWindows(
+      inRange.filter((t) => inBbox(query, t.centroid[0], t.centroid[1])),
+    );
     return {
       windowStartMs: Math.min(...inRange.map((t) => t.windowStartMs)),
       windowEndMs: newestEnd,
-      ...cut([...merged.values()].sort(tileOrder), query.limit),
+      ...cut(merged.sort(tileOrder), query.limit),
     };
   }
 
