@@ -11,7 +11,7 @@ BUILD_STAMP := dist/.built
 SOURCES := $(shell find src scripts -type f 2>/dev/null) package.json tsconfig.json
 
 .PHONY: demo test build deps bench conformance conformance-update chromium kafka kafka-stop ferretdb \
-	ferretdb-stop spark-setup conformance-spark clean
+	ferretdb-stop spark-setup spark-job conformance-spark clean
 
 # make demo PORT=5001 serves on another port; DEMO_ARGS passes any other flag of `demo`.
 PORT ?= 5000
@@ -68,6 +68,12 @@ ferretdb-stop:
 # conformance folder against its batch mode. See spark/README.md for the streaming job.
 spark-setup:
 	bash spark/setup.sh
+
+# The streaming job on the local broker and store (make kafka, make ferretdb; KAFKA_BOOTSTRAP and
+# MONGO_URI point elsewhere), checkpointing into .data/spark-checkpoint; Ctrl-C stops it, and the
+# next run resumes there. SPARK_ARGS passes other flags (spark/heatmap_stream.py stream --help).
+spark-job: spark-setup
+	spark/.venv/bin/python spark/heatmap_stream.py stream --checkpoint .data/spark-checkpoint $(SPARK_ARGS)
 
 conformance-spark: spark-setup
 	node conformance/run-conformance.mjs -- spark/.venv/bin/python spark/heatmap_stream.py aggregate

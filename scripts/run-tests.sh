@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Every test: unit tests, integration tests (the built CLI, the demo, Chromium, Kafka, FerretDB),
-# the conformance folder against both engines (the TypeScript engine and the PySpark job's batch
-# mode), and the PySpark job's own unit tests. Ends with one summary line:
+# Every test: unit tests, integration tests (the built CLI, the demo, Chromium, Kafka, FerretDB, the
+# PySpark streaming job), the conformance folder against both engines (the TypeScript engine and
+# the PySpark job's batch mode), and the PySpark job's own unit tests. Ends with one summary line:
 # "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -41,16 +41,25 @@ else
 fi
 trap 'bash scripts/kafka-broker.sh stop >/dev/null 2>&1 || true; bash scripts/ferretdb.sh stop >/dev/null 2>&1 || true' EXIT
 
+# The PySpark job's virtual environment and connector jars, made once by spark/setup.sh; the
+# streaming job's integration test finds its interpreter in SPARK_TEST_PYTHON.
+if bash spark/setup.sh; then
+  export SPARK_TEST_PYTHON="$PWD/spark/.venv/bin/python"
+else
+  echo "spark/setup.sh failed: the PySpark job cannot be tested (output above)" >&2
+  status=1
+fi
+
 npx vitest run --reporter=default --reporter=json --outputFile=.data/vitest-report.json || status=1
 
 node conformance/run-conformance.mjs -- node dist/src/cli/main.js aggregate | tee .data/conformance.txt
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 # The PySpark job (spark/): its own unit tests, and the same conformance folder against its batch
-# mode. spark/setup.sh makes its virtual environment and fetches the connector jars once.
+# mode. The streaming job's integration test (Kafka, FerretDB, the job) ran with vitest above.
 : >.data/spark-pytest.txt
 : >.data/conformance-spark.txt
-if bash spark/setup.sh; then
+if [ -n "${SPARK_TEST_PYTHON:-}" ]; then
   spark/.venv/bin/ruff format --check --quiet spark && spark/.venv/bin/ruff check --quiet spark ||
     status=1
   spark/.venv/bin/python -m pytest spark/tests -q -p no:cacheprovider | tee .data/spark-pytest.txt
@@ -58,9 +67,6 @@ if bash spark/setup.sh; then
   node conformance/run-conformance.mjs -- spark/.venv/bin/python spark/heatmap_stream.py aggregate |
     tee .data/conformance-spark.txt
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
-else
-  echo "spark/setup.sh failed: the PySpark job cannot be tested (output above)" >&2
-  status=1
 fi
 
 node -e '

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from heatmap.rfc3339 import ms_to_iso
 from heatmap.validate_event import EXTENSION_FIELDS
@@ -28,6 +28,11 @@ from heatmap.validate_event import EXTENSION_FIELDS
 TILES = "tiles"
 POSITIONS = "positions_latest"
 CHECKPOINTS = "checkpoints"
+DEAD_LETTERS = "dead_letters"
+
+#: Dead letters kept in the store, newest first (DEFAULT_DEAD_LETTER_LIMIT of src/store/store.ts);
+#: their counts stay in the counters.
+DEAD_LETTER_LIMIT = 100_000
 
 #: The duplicate-key error: two upserts of one new vehicle raced, one of them inserted first.
 DUPLICATE_KEY = 11000
@@ -261,6 +266,84 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def next_commit_seq(db: Any) -> int:
+    """The next value of the commit counter every engine of the database shares.
+
+    Two writers creating the counter at once race on its ``_id``; the loser's duplicate-key
+    error means the counter exists now, and its second try increments it.
+    """
+
+    def increment() -> int:
+        counter = db[CHECKPOINTS].find_one_and_update(
+            {"_id": "~commit-seq"},
+            {"$inc": {"commitSeq": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return counter["commitSeq"]
+
+    try:
+        return increment()
+    except DuplicateKeyError:
+        return increment()
+
+
+def write_dead_letters(
+    db: Any, engine_id: str, batch_id: int, letters: list[dict[str, Any]]
+) -> int:
+    """Keep a micro-batch's rejected messages in ``dead_letters``, as the TypeScript store does.
+
+    Each letter's ``_id`` names the engine, the micro-batch and the letter's place in it, so a
+    micro-batch run again after a crash inserts nothing new (``$setOnInsert``). Letters are
+    ordered by the shared commit counter, then by place; the oldest beyond DEAD_LETTER_LIMIT
+    are deleted.
+
+    Parameters
+    ----------
+    letters : list of dict
+        reason, detail, raw (text), and provider when known, in a fixed order.
+
+    Returns
+    -------
+    int
+        How many letters were offered to the store.
+    """
+    if not letters:
+        return 0
+    seq_of_commit = next_commit_seq(db)
+    at = datetime.now(UTC)
+    updates = []
+    for seq, letter in enumerate(letters):
+        doc = {k: letter[k] for k in ("reason", "detail", "raw")}
+        if letter.get("provider") is not None:
+            doc["provider"] = letter["provider"]
+        doc.update({"at": at, "commitSeq": seq_of_commit, "seq": seq})
+        letter_id = f"{engine_id}:{batch_id}:{seq}"
+        updates.append({"q": {"_id": letter_id}, "u": {"$setOnInsert": doc}, "upsert": True})
+    errors = update_unordered(db, DEAD_LETTERS, updates)
+    if errors:
+        raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+    newest_first = [("commitSeq", DESCENDING), ("seq", DESCENDING)]
+    cut = next(
+        db[DEAD_LETTERS]
+        .find({}, {"commitSeq": 1, "seq": 1})
+        .sort(newest_first)
+        .skip(DEAD_LETTER_LIMIT)
+        .limit(1),
+        None,
+    )
+    if cut is not None:
+        db[DEAD_LETTERS].delete_many(
+            {
+                "$or": [
+                    {"commitSeq": {"$lt": cut["commitSeq"]}},
+                    {"commitSeq": cut["commitSeq"], "seq": {"$lte": cut["seq"]}},
+                ]
+            }
+        )
+    return len(letters)
+
+
 def read_stats(db: Any, engine_id: str) -> dict[str, Any] | None:
     """The counters an engine stored last (EngineStats of src/store/store.ts), or None."""
     doc = db[CHECKPOINTS].find_one({"_id": engine_id}, {"stats": 1})
@@ -274,15 +357,9 @@ def write_stats(db: Any, engine_id: str, stats: dict[str, Any]) -> None:
     the counters as JSON text and the value of a commit counter shared by every engine, so the
     API shows the engine that committed last.
     """
-    counter = db[CHECKPOINTS].find_one_and_update(
-        {"_id": "~commit-seq"},
-        {"$inc": {"commitSeq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
     db[CHECKPOINTS].update_one(
         {"_id": engine_id},
-        {"$set": {"stats": json.dumps(stats), "commitSeq": counter["commitSeq"]}},
+        {"$set": {"stats": json.dumps(stats), "commitSeq": next_commit_seq(db)}},
         upsert=True,
     )
 

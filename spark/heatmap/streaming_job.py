@@ -231,6 +231,16 @@ def tile_totals(events: DataFrame, args: argparse.Namespace) -> DataFrame:
     )
 
 
+def dead_letter(row: Any) -> dict[str, Any]:
+    """A rejected message as the store keeps it: reason, detail, provider, and its text."""
+    value = bytes(row.value or b"")[:MAX_MESSAGE_BYTES]
+    # A multi-byte character cut in half at the limit decodes as U+FFFD: drop that one.
+    raw = value.decode("utf-8", errors="replace")
+    if len(value) == MAX_MESSAGE_BYTES:
+        raw = raw.removesuffix("\ufffd")
+    return {"reason": row.reason, "detail": row.detail or "", "raw": raw, "provider": row.provider}
+
+
 # --- The sinks, run on the driver ------------------------------------------------------------------
 
 
@@ -424,6 +434,17 @@ class MongoSink:
                     .save()
                 )
 
+            # Stage: the same dead letters in the store, in log order, where a micro-batch run
+            # again after a crash inserts nothing new.
+            if counts and self.db is not None:
+                letters = [
+                    dead_letter(r)
+                    for r in rejected.orderBy("partition", "offset")
+                    .select("reason", "detail", "provider", "value")
+                    .collect()
+                ]
+                mongo_sink.write_dead_letters(self.db, ENGINE_ID, batch_id, letters)
+
             # Stage: per vehicle the newest report, the first in log order among equal times.
             newest = Window.partitionBy("provider", "vehicleId").orderBy(
                 F.col("tsMs").desc(), F.col("partition"), F.col("offset")
@@ -578,8 +599,9 @@ def run_stream(args: argparse.Namespace) -> int:
         for query in (tiles_query, events_query):
             if query.isActive:
                 query.stop()
-        sink.close()
+        # The listener may still be storing counters: close the client after Spark stops.
         spark.stop()
+        sink.close()
         shutil.rmtree(package_folder, ignore_errors=True)
     log.info("stopped", extra={"context": {"failed": failed}})
     return 1 if failed else 0

@@ -46,3 +46,25 @@ def test_takes_a_source_rejection_from_the_message_headers():
     frame = run([b"", b""], ["no_position", "weird"], ["vehicle y1 has no position", "x"])
     assert frame["reason"].tolist() == ["no_position", "decode_error"]
     assert frame["detail"].tolist() == ["vehicle y1 has no position", "weird: x"]
+
+
+def test_dead_letters_keep_the_message_text_up_to_the_size_limit():
+    from pyspark.sql import Row
+
+    from heatmap.streaming_job import dead_letter
+    from heatmap.validate_event import MAX_MESSAGE_BYTES
+
+    row = Row(reason="bad_json", detail=None, provider=None, value=bytearray(b'{"a":'))
+    assert dead_letter(row) == {
+        "reason": "bad_json",
+        "detail": "",
+        "raw": '{"a":',
+        "provider": None,
+    }
+    # A two-byte character cut in half at the limit is dropped, not kept as U+FFFD.
+    long = ("x" * (MAX_MESSAGE_BYTES - 1) + "é" + "y").encode()
+    raw = dead_letter(Row(reason="too_large", detail="d", provider="sim", value=long))["raw"]
+    assert raw == "x" * (MAX_MESSAGE_BYTES - 1)
+    assert (
+        dead_letter(Row(reason="decode_error", detail="d", provider=None, value=None))["raw"] == ""
+    )

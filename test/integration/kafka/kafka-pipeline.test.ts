@@ -6,11 +6,12 @@
  * restarted mid-stream, under the producer and under the engine, loses nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFleet } from '../../support/fleet.js';
 import { HAVE_RECORDINGS, recording, REPO_ROOT } from '../../support/recordings.js';
 import {
   freshTopic,
@@ -30,35 +31,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 const WIDE = ['--watermark-seconds', '2592000', '--ttl-minutes', '525600'];
 
-/** A hand-written fleet with re-sent reports and bad lines, so the test runs without recordings. */
-function writeFleet(): string {
-  const file = join(dir, 'fleet.ndjson');
-  const lines: string[] = [];
-  const start = Date.parse('2022-11-22T01:10:00Z');
-  for (let tick = 0; tick < 40; tick++) {
-    for (let v = 0; v < 25; v++) {
-      const ts = new Date(start + tick * 15_000 + v * 100).toISOString();
-      const event = {
-        provider: 'sim',
-        vehicleId: `v${v}`,
-        lat: 42.3 + v * 0.004 + tick * 0.0003,
-        lon: -71.1 + v * 0.003,
-        ts,
-        speedKmh: v % 4 === 0 ? null : 10 + v,
-      };
-      lines.push(JSON.stringify(event));
-      if (v % 5 === 0) lines.push(JSON.stringify(event));
-    }
-    lines.push('{"provider":"sim","vehicleId":');
-    lines.push(JSON.stringify({ provider: 'sim', vehicleId: 'z', lat: 0, lon: 0, ts: 'x' }));
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
 /** Inputs within 30 days of each other: an hour of the MBTA fleet and more, or the fleet alone. */
 function inputs(): string[] {
-  const own = writeFleet();
+  const own = writeFleet(dir, {
+    ticks: 40,
+    vehicles: 25,
+    stepMs: 15_000,
+    aircraft: 0,
+    labels: false,
+  });
   if (!HAVE_RECORDINGS) return [own];
   return [
     recording('mbta-gtfsrt/2022-11-16T161311Z_robertej19-CCMF_VehiclePositions.pb'),

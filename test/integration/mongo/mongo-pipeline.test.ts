@@ -7,7 +7,7 @@
  * same again.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,6 +24,7 @@ import {
   MONGO_TEST_URI,
   testMongoServer,
 } from '../../support/mongo.js';
+import { writeFleet } from '../../support/fleet.js';
 import { HAVE_RECORDINGS, recording, REPO_ROOT } from '../../support/recordings.js';
 import { CLI, runCli } from '../cli-support.js';
 
@@ -44,52 +45,9 @@ afterAll(async () => {
 /** Nothing is late or expires, so any cut into micro-batches stores the same result. */
 const WIDE = ['--watermark-seconds', '2592000', '--ttl-minutes', '525600'];
 
-/**
- * A hand-written input: a Boston fleet with re-sent reports and bad lines, and aircraft on both
- * sides of the antimeridian and far north, so that boxes and provider filters have work to do.
- */
-function writeFleet(): string {
-  const file = join(dir, 'fleet.ndjson');
-  const lines: string[] = [];
-  const start = Date.parse('2022-11-22T01:10:00Z');
-  for (let tick = 0; tick < 30; tick++) {
-    for (let v = 0; v < 20; v++) {
-      const event = {
-        provider: 'sim',
-        vehicleId: `v${v}`,
-        lat: 42.3 + v * 0.004 + tick * 0.0003,
-        lon: -71.1 + v * 0.003,
-        ts: new Date(start + tick * 20_000 + v * 100).toISOString(),
-        speedKmh: v % 4 === 0 ? null : 10 + v,
-        label: `bus ${v}`,
-      };
-      lines.push(JSON.stringify(event));
-      if (v % 5 === 0) lines.push(JSON.stringify(event));
-    }
-    for (let a = 0; a < 6; a++) {
-      lines.push(
-        JSON.stringify({
-          provider: 'air',
-          vehicleId: `a${a}`,
-          lat: -16 + a * 14 + tick * 0.01,
-          lon: a % 2 === 0 ? 179.9 - tick * 0.001 : -179.9 + tick * 0.001,
-          ts: new Date(start + tick * 20_000 + a).toISOString(),
-          speedKmh: 800 + a,
-          altitudeM: 10_000 + a,
-          onGround: false,
-        }),
-      );
-    }
-    lines.push('{"provider":"sim","vehicleId":');
-    lines.push(JSON.stringify({ provider: 'sim', vehicleId: 'z', lat: 0, lon: 0, ts: 'x' }));
-  }
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
-
 /** The fleet, and a snapshot of the MBTA feed six days before it (within the watermark). */
 function inputs(): string[] {
-  const own = writeFleet();
+  const own = writeFleet(dir);
   if (!HAVE_RECORDINGS) return [own];
   return [recording('mbta-gtfsrt/2022-11-16T161311Z_robertej19-CCMF_VehiclePositions.pb'), own];
 }
