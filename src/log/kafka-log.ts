@@ -32,6 +32,17 @@ const REJECT_DETAIL_HEADER = 'mh-reject-detail';
 /** Partitions of a topic the program creates (the original design's three). */
 export const DEFAULT_PARTITIONS = 3;
 
+/**
+ * Most bytes of keys, values and headers one produce request carries. A broker refuses a record
+ * batch over its `message.max.bytes` (1 MiB by default) with MESSAGE_TOO_LARGE, and one send of
+ * a whole large snapshot would be one such batch per partition: appends are cut into requests
+ * of at most this much, well below the default.
+ */
+export const MAX_SEND_BYTES = 512 * 1024;
+
+/** What a record costs on the wire beyond its key, value and headers (lengths, offsets, varints). */
+const RECORD_OVERHEAD_BYTES = 32;
+
 /** A record batch's attribute bit for transaction markers (Kafka protocol, RecordBatch). */
 const IS_CONTROL_BATCH = 0b10_0000;
 
@@ -152,9 +163,7 @@ export class KafkaLog implements EventLog, DeadLetterLog {
             },
           }),
     }));
-    await this.#guard(`publish ${entries.length} messages`, () =>
-      this.#producer.send({ messages }),
-    );
+    await this.#sendInParts(`publish ${entries.length} messages`, messages);
   }
 
   /**
@@ -172,9 +181,19 @@ export class KafkaLog implements EventLog, DeadLetterLog {
       value: d.raw,
       headers: { [REJECT_REASON_HEADER]: d.reason, [REJECT_DETAIL_HEADER]: d.detail },
     }));
-    await this.#guard(`publish ${letters.length} dead letters`, () =>
-      this.#producer.send({ messages }),
-    );
+    await this.#sendInParts(`publish ${letters.length} dead letters`, messages);
+  }
+
+  /**
+   * Sends messages in order, in requests of at most MAX_SEND_BYTES (a message larger than that
+   * goes alone). Each request resolves once the broker has it, so a failure leaves the earlier
+   * requests published and the later ones not; the caller's retry publishes the whole list
+   * again, which the engines' dedupe absorbs.
+   */
+  async #sendInParts(action: string, messages: OutgoingMessage[]): Promise<void> {
+    for (const part of sendParts(messages, MAX_SEND_BYTES)) {
+      await this.#guard(action, () => this.#producer.send({ messages: part }));
+    }
   }
 
   /**
@@ -352,12 +371,65 @@ export class KafkaLog implements EventLog, DeadLetterLog {
     try {
       return await step();
     } catch (err) {
+      if (hasProtocolError(err, 'MESSAGE_TOO_LARGE')) {
+        // Trying again cannot help: the message, alone in its request, is over the limit.
+        throw new LogError(
+          `cannot ${action} on Kafka at ${this.bootstrap}: a message is larger than the broker accepts (its message.max.bytes); raise that setting or send smaller messages`,
+          { cause: err, retriable: false },
+        );
+      }
       throw new LogError(
         `cannot ${action} on Kafka at ${this.bootstrap}: ${messageOf(err)}; is the broker running (make kafka)?`,
         { cause: err, retriable: true },
       );
     }
   }
+}
+
+/** True when `err` or an error inside it is the broker's protocol error `id` (e.g. MESSAGE_TOO_LARGE). */
+function hasProtocolError(err: unknown, id: string, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 6) return false;
+  const { apiId, errors, cause } = err as { apiId?: string; errors?: unknown[]; cause?: unknown };
+  if (apiId === id) return true;
+  return (
+    (errors ?? []).some((e) => hasProtocolError(e, id, depth + 1)) ||
+    hasProtocolError(cause, id, depth + 1)
+  );
+}
+
+/** A message as the producer takes it. */
+interface OutgoingMessage {
+  topic: string;
+  key?: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Cuts messages into consecutive parts of at most `maxBytes` of keys, values and headers (UTF-8),
+ * with a record's overhead; a message larger than `maxBytes` is a part alone.
+ *
+ * @returns the parts, in order; none for no messages
+ */
+export function sendParts<M extends OutgoingMessage>(messages: M[], maxBytes: number): M[][] {
+  const parts: M[][] = [];
+  let part: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = RECORD_OVERHEAD_BYTES + Buffer.byteLength(m.value) + Buffer.byteLength(m.key ?? '');
+    for (const [k, v] of Object.entries(m.headers ?? {})) {
+      size += Buffer.byteLength(k) + Buffer.byteLength(v);
+    }
+    if (part.length > 0 && bytes + size > maxBytes) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(m);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 function entryOf(
