@@ -69,9 +69,9 @@ ferretdb-stop:
 spark-setup:
 	bash spark/setup.sh
 
-# The streaming job on the local broker and store (make kafka, make ferretdb; KAFKA_BOOTSTRAP and
-# MONGO_URI point elsewhere), checkpointing into .data/spark-checkpoint; Ctrl-C stops it, and the
-# next run resumes there. SPARK_ARGS passes other flags (spark/heatmap_stream.py stream --help).
+# The streaming job on the local broker and store (make kafka, make ferretdb; or set
+# KAFKA_BOOTSTRAP and MONGO_URI to others), checkpointing into .data/spark-checkpoint; Ctrl-C stops
+# it, and the next run resumes there. SPARK_ARGS passes other flags (heatmap_stream.py stream --help).
 spark-job: spark-setup
 	spark/.venv/bin/python spark/heatmap_stream.py stream --checkpoint .data/spark-checkpoint $(SPARK_ARGS)
 

@@ -28,7 +28,7 @@ The streaming job runs two queries on the topic, each with its own checkpoint fo
   vehicleId, ts), H3 cell in a pandas UDF, tumbling windows aggregated in update mode, and a
   ``foreachBatch`` that upserts each changed tile's totals (``$set``, never ``$inc``);
 - ``events``: validate, then a ``foreachBatch`` that sends rejected messages to ``<topic>.dlq``
-  with their reason, and writes each vehicle's newest report to ``positions_latest`` unless a
+  and the store's ``dead_letters`` with their reason, and writes each vehicle's newest report to ``positions_latest`` unless a
   newer one is stored. It has no watermark: late reports still move a latest position (SPEC 3).
 
 After each micro-batch a listener logs one JSON line (batch id, rows in, tiles or positions
@@ -151,7 +151,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "stream",
         help="run the Structured Streaming job: Kafka in, MongoDB out",
         description="Reads position events from Kafka and writes tiles and latest positions "
-        "to MongoDB (SPEC 3 and 7); rejected messages go to <topic>.dlq.",
+        "to MongoDB (SPEC 3 and 7); rejected messages go to <topic>.dlq and the store's "
+        "dead_letters.",
     )
     engine_options(stream)
     stream.add_argument(

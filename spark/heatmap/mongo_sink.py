@@ -4,11 +4,13 @@ Field names, ``_id`` keys, BSON dates, GeoJSON points and index names are those 
 src/store/mongo-documents.ts and src/store/mongo-schema.ts, so the API reads what Spark writes and
 either engine may rewrite the other's documents. Upserts are keyed on ``_id`` alone: every
 MongoDB-wire server answers an ``_id`` lookup from its primary key, while FerretDB 1.24 scans the
-whole collection for any other filter (a backfill of thousands of tiles took minutes). Tiles are
-written as totals
-with ``$set`` (never ``$inc``), so a micro-batch re-run after a crash ends in the same documents;
-a latest position is replaced only by a newer report (a conditional upsert on ``ts``), and the
-duplicate-key error of two upserts racing on a new vehicle is retried, never surfaced.
+whole collection for any other filter (a backfill of thousands of tiles took minutes).
+
+Tiles are written as totals with ``$set`` (never ``$inc``), so a micro-batch re-run after a crash
+ends in the same documents; a latest position is replaced only by a newer report (a conditional
+upsert on ``ts``), and the duplicate-key error of two upserts racing on a new vehicle is retried,
+never surfaced; dead letters are inserted under ids that name their micro-batch, so a re-run
+inserts nothing new.
 """
 
 from __future__ import annotations
@@ -105,6 +107,36 @@ def position_document(p: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def dead_letter_id_of(engine_id: str, run_id: str, batch_id: int, seq: int) -> str:
+    """The ``_id`` of a dead letter: ``<engine>:<run>:<batchId>:<place in the batch>``.
+
+    ``run_id`` is the id Spark keeps in the checkpoint for the events query: micro-batch ids
+    start again at 0 with a new checkpoint, and must not meet the letters of an earlier one.
+    """
+    return f"{engine_id}:{run_id}:{batch_id}:{seq}"
+
+
+def dead_letter_document(
+    letter: dict[str, Any], letter_id: str, commit_seq: int, seq: int, at: datetime
+) -> dict[str, Any]:
+    """A dead letter as stored in ``dead_letters`` (DeadLetterDocument of mongo-documents.ts).
+
+    Parameters
+    ----------
+    letter : dict
+        reason, detail, raw (the message text), and provider when known.
+    commit_seq, seq : int
+        The commit counter of the micro-batch and the letter's place in it: the order of
+        dead letters, newest first.
+    """
+    doc = {"_id": letter_id, "reason": letter["reason"], "detail": letter["detail"]}
+    doc["raw"] = letter["raw"]
+    if letter.get("provider") is not None:
+        doc["provider"] = letter["provider"]
+    doc.update({"at": at, "commitSeq": commit_seq, "seq": seq})
+    return doc
+
+
 #: Indexes every MongoDB-wire server builds, as mongo-schema.ts names them.
 PLAIN_INDEXES = {
     TILES: [
@@ -119,6 +151,7 @@ PLAIN_INDEXES = {
         ([("ts", DESCENDING)], "ts_desc", False),
         ([("lat", 1), ("lon", 1)], "lat_lon", False),
     ],
+    DEAD_LETTERS: [([("commitSeq", DESCENDING), ("seq", DESCENDING)], "newest_first", False)],
 }
 
 # Codes that are failures to report, not a missing feature: Unauthorized, AuthenticationFailed,
@@ -188,7 +221,7 @@ def write_tiles(db: Any, tiles: Iterable[dict[str, Any]]) -> int:
         updates.append({"q": {"_id": tile_id}, "u": {"$set": fields}, "upsert": True})
     errors = update_unordered(db, TILES, updates)
     if errors:
-        raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+        raise write_errors(errors)
     return len(updates)
 
 
@@ -211,7 +244,10 @@ def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int 
         How many positions were offered to the store.
     """
     docs = [position_document(p) for p in positions]
-    pending = docs
+    # Reports no newer than the stored ones (a vehicle polled again, a batch run again after a
+    # crash) are left out first, by one read of their ids: no write is sent that would not
+    # apply, and the conditional upserts below fail only when another writer races.
+    pending = _still_newer(db, docs)
     for _attempt in range(attempts):
         if not pending:
             return len(docs)
@@ -229,7 +265,7 @@ def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int 
         if not errors:
             return len(docs)
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
-            raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+            raise write_errors(errors)
         # Some servers (FerretDB) stop an unordered bulk at its first error, so every write is
         # checked again, not only those the error names.
         pending = _still_newer(db, pending)
@@ -238,8 +274,17 @@ def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int 
     return len(docs)
 
 
-def update_unordered(db: Any, collection: str, updates: list[dict], chunk: int = 1000) -> list:
-    """Run updates as unordered bulk ``update`` commands; return their write errors.
+#: Writes of one update command at most (WRITES_PER_COMMAND of src/store/mongo-store.ts).
+#: FerretDB 1.24 keeps a database connection open for every update of an existing document until
+#: the command ends, and its pool holds 100: one command of 300 updates hung the server for good.
+#: Parts of 40 leave room for the job's other query and the API's readers.
+WRITES_PER_COMMAND = 40
+
+
+def update_unordered(
+    db: Any, collection: str, updates: list[dict], chunk: int = WRITES_PER_COMMAND
+) -> list:
+    """Run updates as unordered ``update`` commands of at most ``chunk``; return their errors.
 
     The command is sent as it is, not through ``bulk_write``: FerretDB 1.24 answers a bulk that
     has write errors without ``n`` and ``nModified``, and pymongo 4.20's bulk_write then fails
@@ -254,8 +299,13 @@ def update_unordered(db: Any, collection: str, updates: list[dict], chunk: int =
     return errors
 
 
+def write_errors(errors: list) -> BulkWriteError:
+    """The write errors of ``update_unordered`` as pymongo's exception of a failed bulk write."""
+    return BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
+
+
 def _still_newer(db: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of positions refused with E11000, those still newer than what is stored now."""
+    """Of positions, those newer than what is stored now (all of them for new vehicles)."""
     ids = [d["_id"] for d in docs]
     stored = {s["_id"]: s["ts"] for s in db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})}
     return [d for d in docs if d["_id"] not in stored or _aware(stored[d["_id"]]) < d["ts"]]
@@ -266,42 +316,52 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def next_commit_seq(db: Any) -> int:
-    """The next value of the commit counter every engine of the database shares.
+def next_commit_seq(db: Any, attempts: int = 3) -> int:
+    """Increment the commit counter that every engine of the database shares.
 
-    Two writers creating the counter at once race on its ``_id``; the loser's duplicate-key
-    error means the counter exists now, and its second try increments it.
+    Two writers creating the counter at once race on its ``_id``: the loser's duplicate-key
+    error means the counter exists now, and its next try increments it. MongoDB retries such an
+    upsert itself; FerretDB does not.
+
+    Returns
+    -------
+    int
+        The counter's new value: it orders commits, and so dead letters, across engines.
     """
-
-    def increment() -> int:
-        counter = db[CHECKPOINTS].find_one_and_update(
-            {"_id": "~commit-seq"},
-            {"$inc": {"commitSeq": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return counter["commitSeq"]
-
-    try:
-        return increment()
-    except DuplicateKeyError:
-        return increment()
+    for attempt in range(1, attempts + 1):
+        try:
+            counter = db[CHECKPOINTS].find_one_and_update(
+                {"_id": "~commit-seq"},
+                {"$inc": {"commitSeq": 1}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            return counter["commitSeq"]
+        except DuplicateKeyError:
+            if attempt == attempts:
+                raise
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 
 def write_dead_letters(
-    db: Any, engine_id: str, batch_id: int, letters: list[dict[str, Any]]
+    db: Any,
+    letter_ids: list[str],
+    letters: list[dict[str, Any]],
+    limit: int = DEAD_LETTER_LIMIT,
 ) -> int:
     """Keep a micro-batch's rejected messages in ``dead_letters``, as the TypeScript store does.
 
-    Each letter's ``_id`` names the engine, the micro-batch and the letter's place in it, so a
-    micro-batch run again after a crash inserts nothing new (``$setOnInsert``). Letters are
-    ordered by the shared commit counter, then by place; the oldest beyond DEAD_LETTER_LIMIT
-    are deleted.
+    Each letter's ``_id`` names the micro-batch and the letter's place in it, so a micro-batch
+    run again after a crash inserts nothing new (``$setOnInsert``). Letters are ordered by the
+    shared commit counter, then by place; the oldest beyond ``limit`` are deleted, so that a
+    feed of bad messages cannot fill the disk (their counts stay in the counters).
 
     Parameters
     ----------
+    letter_ids : list of str
+        The letters' ids (dead_letter_id_of), in the order of ``letters``.
     letters : list of dict
-        reason, detail, raw (text), and provider when known, in a fixed order.
+        reason, detail, raw (the message text), and provider when known, in log order.
 
     Returns
     -------
@@ -310,33 +370,30 @@ def write_dead_letters(
     """
     if not letters:
         return 0
-    seq_of_commit = next_commit_seq(db)
+    commit_seq = next_commit_seq(db)
     at = datetime.now(UTC)
     updates = []
-    for seq, letter in enumerate(letters):
-        doc = {k: letter[k] for k in ("reason", "detail", "raw")}
-        if letter.get("provider") is not None:
-            doc["provider"] = letter["provider"]
-        doc.update({"at": at, "commitSeq": seq_of_commit, "seq": seq})
-        letter_id = f"{engine_id}:{batch_id}:{seq}"
+    for seq, (letter_id, letter) in enumerate(zip(letter_ids, letters, strict=True)):
+        doc = dead_letter_document(letter, letter_id, commit_seq, seq, at)
+        del doc["_id"]
         updates.append({"q": {"_id": letter_id}, "u": {"$setOnInsert": doc}, "upsert": True})
     errors = update_unordered(db, DEAD_LETTERS, updates)
     if errors:
-        raise BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
-    newest_first = [("commitSeq", DESCENDING), ("seq", DESCENDING)]
+        raise write_errors(errors)
     cut = next(
         db[DEAD_LETTERS]
         .find({}, {"commitSeq": 1, "seq": 1})
-        .sort(newest_first)
-        .skip(DEAD_LETTER_LIMIT)
+        .sort([("commitSeq", DESCENDING), ("seq", DESCENDING)])
+        .skip(limit)
         .limit(1),
         None,
     )
     if cut is not None:
+        older = {"$lt": cut["commitSeq"]}
         db[DEAD_LETTERS].delete_many(
             {
                 "$or": [
-                    {"commitSeq": {"$lt": cut["commitSeq"]}},
+                    {"commitSeq": older},
                     {"commitSeq": cut["commitSeq"], "seq": {"$lte": cut["seq"]}},
                 ]
             }

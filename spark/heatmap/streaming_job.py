@@ -5,8 +5,9 @@ Two queries read the topic, each with its own checkpoint subfolder:
 - ``tiles``: validate, watermark, ``dropDuplicatesWithinWatermark``, H3 cell, tumbling window,
   update-mode aggregation, ``foreachBatch`` upserting tile totals;
 - ``events``: validate, then ``foreachBatch`` sending rejected messages to ``<topic>.dlq`` and
-  writing each vehicle's newest report to ``positions_latest``. It has no watermark, because
-  late reports still move a latest position (SPEC 3).
+  the store's ``dead_letters``, and writing each vehicle's newest report to
+  ``positions_latest``. It has no watermark, because late reports still move a latest position
+  (SPEC 3).
 
 A listener logs one line per micro-batch of each query and stores the job's counters in the
 ``checkpoints`` collection, where the API's ``GET /api/stats`` reads them.
@@ -233,10 +234,10 @@ def tile_totals(events: DataFrame, args: argparse.Namespace) -> DataFrame:
 
 def dead_letter(row: Any) -> dict[str, Any]:
     """A rejected message as the store keeps it: reason, detail, provider, and its text."""
-    value = bytes(row.value or b"")[:MAX_MESSAGE_BYTES]
-    # A multi-byte character cut in half at the limit decodes as U+FFFD: drop that one.
-    raw = value.decode("utf-8", errors="replace")
-    if len(value) == MAX_MESSAGE_BYTES:
+    whole = bytes(row.value or b"")
+    raw = whole[:MAX_MESSAGE_BYTES].decode("utf-8", errors="replace")
+    if len(whole) > MAX_MESSAGE_BYTES:
+        # A multi-byte character cut in half at the limit decodes as U+FFFD: drop that one.
         raw = raw.removesuffix("\ufffd")
     return {"reason": row.reason, "detail": row.detail or "", "raw": raw, "provider": row.provider}
 
@@ -354,6 +355,17 @@ class MongoSink:
         self.db = None if self.client is None else self.client[args.mongo_db]
         self.window_ms = args.tile_minutes * 60_000
         self.grid = cells.grid_name(args.res)
+        self._events_query_id: str | None = None
+        self._events_started = threading.Event()
+
+    def events_query_started(self, query_id: str) -> None:
+        """Name the events query's run: its id, which Spark keeps in the checkpoint.
+
+        Micro-batch ids start again at 0 with a new checkpoint, so dead letters carry this id
+        too. The first micro-batch may begin before ``start()`` returns: it waits for the id.
+        """
+        self._events_query_id = query_id
+        self._events_started.set()
 
     def write_tiles(self, batch: DataFrame, batch_id: int) -> None:
         """Upsert the totals of the tiles this micro-batch changed."""
@@ -397,7 +409,8 @@ class MongoSink:
         )
 
     def write_events(self, batch: DataFrame, batch_id: int) -> None:
-        """Send rejected messages to the dead-letter topic; write each vehicle's newest report."""
+        """Send rejected messages to the dead-letter topic and keep them in the store; write each
+        vehicle's newest report."""
         started = time.monotonic()
         batch.persist()
         try:
@@ -434,16 +447,32 @@ class MongoSink:
                     .save()
                 )
 
-            # Stage: the same dead letters in the store, in log order, where a micro-batch run
-            # again after a crash inserts nothing new.
-            if counts and self.db is not None:
-                letters = [
+            # Stage: the same dead letters in the store, in log order, under ids that name the
+            # micro-batch, so that one run again after a crash inserts nothing new.
+            letters = (
+                [
                     dead_letter(r)
                     for r in rejected.orderBy("partition", "offset")
                     .select("reason", "detail", "provider", "value")
                     .collect()
                 ]
-                mongo_sink.write_dead_letters(self.db, ENGINE_ID, batch_id, letters)
+                if counts
+                else []
+            )
+            self._events_started.wait()
+            ids = [
+                mongo_sink.dead_letter_id_of(ENGINE_ID, self._events_query_id, batch_id, seq)
+                for seq in range(len(letters))
+            ]
+            if self.db is None:
+                stored_letters = len(
+                    [
+                        mongo_sink.dead_letter_document(d, i, 0, 0, None)
+                        for d, i in zip(letters, ids, strict=True)
+                    ]
+                )
+            else:
+                stored_letters = mongo_sink.write_dead_letters(self.db, ids, letters)
 
             # Stage: per vehicle the newest report, the first in log order among equal times.
             newest = Window.partitionBy("provider", "vehicleId").orderBy(
@@ -467,6 +496,7 @@ class MongoSink:
             batch_id,
             {
                 "positions": written,
+                "deadLetters": stored_letters,
                 "rejected": counts,
                 "cleaned": cleaned,
                 "sinkMs": int((time.monotonic() - started) * 1000),
@@ -576,6 +606,7 @@ def run_stream(args: argparse.Namespace) -> int:
         .foreachBatch(sink.write_events)
         .start()
     )
+    sink.events_query_started(str(events_query.id))
 
     stopping = threading.Event()
 

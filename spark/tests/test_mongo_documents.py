@@ -2,7 +2,12 @@
 
 from datetime import UTC, datetime
 
-from heatmap.mongo_sink import position_document, tile_document
+from heatmap.mongo_sink import (
+    dead_letter_document,
+    dead_letter_id_of,
+    position_document,
+    tile_document,
+)
 
 
 def test_tile_document_has_bson_dates_and_a_geojson_centroid():
@@ -69,3 +74,21 @@ def test_position_document_keeps_only_the_extensions_it_has():
     assert doc["loc"] == {"type": "Point", "coordinates": [0.0, 51.4]}
     assert (doc["altitudeM"], doc["onGround"]) == (1000.0, False)
     assert "label" not in doc
+
+
+def test_dead_letter_document_has_the_fields_the_api_and_the_pruning_read():
+    at = datetime(2025, 10, 4, 10, 0, tzinfo=UTC)
+    letter_id = dead_letter_id_of("spark", "4f1c-query", 7, 2)
+    assert letter_id == "spark:4f1c-query:7:2"
+    letter = {"reason": "bad_json", "detail": "not JSON", "raw": "{oops", "provider": None}
+    assert dead_letter_document(letter, letter_id, 41, 2, at) == {
+        "_id": "spark:4f1c-query:7:2",
+        "reason": "bad_json",
+        "detail": "not JSON",
+        "raw": "{oops",
+        "at": at,
+        "commitSeq": 41,
+        "seq": 2,
+    }
+    with_provider = dead_letter_document({**letter, "provider": "mbta"}, letter_id, 41, 2, at)
+    assert with_provider["provider"] == "mbta"

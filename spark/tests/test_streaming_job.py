@@ -1,10 +1,13 @@
-"""The streaming job's validation stage (its pandas UDF body), run without a JVM."""
+"""The streaming job's stages that run without a JVM: validation (its pandas UDF body) and the
+dead letters it keeps."""
 
 import json
 
 import pandas as pd
+from pyspark.sql import Row
 
-from heatmap.streaming_job import VALIDATED_SCHEMA, validate_values
+from heatmap.streaming_job import VALIDATED_SCHEMA, dead_letter, validate_values
+from heatmap.validate_event import MAX_MESSAGE_BYTES
 
 
 def run(values, reasons=None, details=None):
@@ -49,11 +52,6 @@ def test_takes_a_source_rejection_from_the_message_headers():
 
 
 def test_dead_letters_keep_the_message_text_up_to_the_size_limit():
-    from pyspark.sql import Row
-
-    from heatmap.streaming_job import dead_letter
-    from heatmap.validate_event import MAX_MESSAGE_BYTES
-
     row = Row(reason="bad_json", detail=None, provider=None, value=bytearray(b'{"a":'))
     assert dead_letter(row) == {
         "reason": "bad_json",

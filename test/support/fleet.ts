@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The shape of the fleet; every field has the default of the MongoDB pipeline test. */
+/** The shape of the fleet; by default 30 rounds 20 s apart, 20 buses, 6 aircraft, labels on. */
 export interface FleetOptions {
   /** Rounds of reports. */
   ticks?: number;
@@ -26,6 +26,7 @@ export interface FleetOptions {
  * and a report at null island with a bad timestamp.
  *
  * @param dir - the folder to write `fleet.ndjson` into
+ * @param options - rounds, buses, aircraft, the time between rounds, labels
  * @returns the file's path
  */
 export function writeFleet(dir: string, options: FleetOptions = {}): string {

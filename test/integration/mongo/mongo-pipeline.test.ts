@@ -17,6 +17,7 @@ import { buildApiServer } from '../../../src/api/server.js';
 import { openMongoStore } from '../../../src/store/mongo-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
+import { writeFleet } from '../../support/fleet.js';
 import { freshTopic, KAFKA_SKIP_NOTE, KAFKA_TEST_BOOTSTRAP } from '../../support/kafka.js';
 import {
   freshDatabase,
@@ -24,7 +25,6 @@ import {
   MONGO_TEST_URI,
   testMongoServer,
 } from '../../support/mongo.js';
-import { writeFleet } from '../../support/fleet.js';
 import { HAVE_RECORDINGS, recording, REPO_ROOT } from '../../support/recordings.js';
 import { CLI, runCli } from '../cli-support.js';
 
