@@ -214,8 +214,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     stream.add_argument(
         "--jars-dir",
         default=os.environ.get("SPARK_JARS_DIR", DEFAULT_JARS_DIR),
-        help="folder of the Kafka connector jars (spark/setup.sh fills it); ignored when "
-        "spark-submit is given --jars",
+        help="folder of the Kafka connector jars (spark/setup.sh fills it; env SPARK_JARS_DIR, "
+        "default .cache/spark-jars of the checkout); ignored when spark-submit is given --jars",
     )
     stream.add_argument(
         "--shuffle-partitions",

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bson.codec_options import DatetimeConversion
+from bson.datetime_ms import DatetimeMS
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -41,11 +43,26 @@ DUPLICATE_KEY = 11000
 
 log = logging.getLogger("heatmap.mongo")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_DATETIME_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z, the first time a datetime holds
 
 
-def ms_to_date(ms: int) -> datetime:
-    """Epoch milliseconds as an aware UTC datetime, which pymongo stores as a BSON date."""
-    return _EPOCH + timedelta(milliseconds=int(ms))
+def ms_to_date(ms: int) -> datetime | DatetimeMS:
+    """Epoch milliseconds as a BSON date: an aware UTC datetime, or pymongo's DatetimeMS for
+    times before year 1, which a datetime cannot hold (a report of 0001-01-01T00:00+01:00 is
+    valid RFC 3339 and in UTC year 0; the TypeScript engine stores it as any other date)."""
+    ms = int(ms)
+    if ms < _FIRST_DATETIME_MS:
+        return DatetimeMS(ms)
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def date_to_ms(value: datetime | DatetimeMS) -> int:
+    """A BSON date as pymongo returns it (naive UTC datetime, aware datetime or DatetimeMS) as
+    epoch milliseconds."""
+    if isinstance(value, DatetimeMS):
+        return int(value)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(milliseconds=1)
 
 
 def tile_id_of(provider: str, grid: str, cell_id: str, window_start_ms: int) -> str:
@@ -307,13 +324,10 @@ def write_errors(errors: list) -> BulkWriteError:
 def _still_newer(db: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Of positions, those newer than what is stored now (all of them for new vehicles)."""
     ids = [d["_id"] for d in docs]
-    stored = {s["_id"]: s["ts"] for s in db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})}
-    return [d for d in docs if d["_id"] not in stored or _aware(stored[d["_id"]]) < d["ts"]]
-
-
-def _aware(value: datetime) -> datetime:
-    # pymongo returns naive UTC datetimes unless the client sets tz_aware.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    stored = {
+        s["_id"]: date_to_ms(s["ts"]) for s in db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})
+    }
+    return [d for d in docs if d["_id"] not in stored or stored[d["_id"]] < date_to_ms(d["ts"])]
 
 
 def next_commit_seq(db: Any, attempts: int = 3) -> int:
@@ -423,4 +437,10 @@ def write_stats(db: Any, engine_id: str, stats: dict[str, Any]) -> None:
 
 def open_client(uri: str) -> MongoClient:
     """One client for the life of the job (pymongo pools connections; reuse it)."""
-    return MongoClient(uri, serverSelectionTimeoutMS=10_000, appname="mobility-heatmap-spark")
+    return MongoClient(
+        uri,
+        serverSelectionTimeoutMS=10_000,
+        appname="mobility-heatmap-spark",
+        # Dates before year 1 come back as DatetimeMS instead of failing the read.
+        datetime_conversion=DatetimeConversion.DATETIME_AUTO,
+    )

@@ -99,9 +99,11 @@ def validate_values(values: pd.Series, reasons: pd.Series, details: pd.Series) -
     ----------
     values : pandas.Series of bytes
         The message values.
-    reasons, details : pandas.Series of str
+    reasons, details : pandas.Series of bytes
         The ``mh-reject-reason`` and ``mh-reject-detail`` headers: a source's rejection in
-        transit (``no_position``, ``decode_error``), or None.
+        transit (``no_position``, ``decode_error``), or None. They come as bytes, decoded here
+        with U+FFFD for bytes that are not UTF-8 as the TypeScript engine decodes them: a cast
+        to string in Spark would hand Arrow text it refuses, and the query would fail.
 
     Returns
     -------
@@ -110,13 +112,15 @@ def validate_values(values: pd.Series, reasons: pd.Series, details: pd.Series) -
     """
     now_ms = int(time.time() * 1000)
     rows = []
-    for value, reason, detail in zip(values, reasons, details, strict=True):
-        if reason is not None:
+    for value, reason_bytes, detail_bytes in zip(values, reasons, details, strict=True):
+        if reason_bytes is not None:
+            reason = _utf8(reason_bytes)
+            detail = _utf8(detail_bytes)
             known = reason in REJECT_REASONS
             rows.append(
                 {
                     "reason": reason if known else "decode_error",
-                    "detail": (detail or "") if known else f"{reason}: {detail or ''}",
+                    "detail": detail if known else f"{reason}: {detail}",
                 }
             )
             continue
@@ -147,6 +151,11 @@ def validate_values(values: pd.Series, reasons: pd.Series, details: pd.Series) -
     for name in _OBJECT_COLUMNS:
         frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     return frame
+
+
+def _utf8(header: bytes | None) -> str:
+    """A header value as text; a missing value is empty, as in src/log/kafka-log.ts."""
+    return "" if header is None else bytes(header).decode("utf-8", errors="replace")
 
 
 def cell_udf(res: int, kind: str) -> Callable:
@@ -186,7 +195,9 @@ def read_kafka(spark: SparkSession, args: argparse.Namespace) -> DataFrame:
 
     def header(name: str):
         found = F.filter(F.col("headers"), lambda h: h["key"] == F.lit(name))
-        return F.when(F.size(found) > 0, found[0]["value"].cast("string"))
+        # Left as bytes: validate_values decodes them (invalid UTF-8 must not fail the query).
+        # A header present with a null value counts as empty, as in src/log/kafka-log.ts.
+        return F.when(F.size(found) > 0, F.coalesce(found[0]["value"], F.lit(bytearray())))
 
     return (
         reader.load()
@@ -337,6 +348,8 @@ class ProgressLogger(StreamingQueryListener):
         context = {"id": str(event.id)}
         if event.exception:
             context["err"] = event.exception[:2000]
+            log.error("query failed", extra={"context": context})
+            return
         log.info("query terminated", extra={"context": context})
 
 
@@ -563,6 +576,25 @@ def add_job_package(spark: SparkSession) -> str:
     return folder
 
 
+def watch_queries(queries: list[Any], stopping: threading.Event, poll_seconds: float = 1.0) -> bool:
+    """Wait until every query has stopped, one has failed, or ``stopping`` is set.
+
+    Returns
+    -------
+    bool
+        True when a query failed. A query's exception is set before it reads as inactive, so
+        activity is read first: a query that failed and stopped between two looks still counts
+        as failed (the job then exits with 1, not 0).
+    """
+    while True:
+        all_stopped = not any(q.isActive for q in queries)
+        if any(q.exception() is not None for q in queries):
+            return True
+        if all_stopped or stopping.is_set():
+            return False
+        stopping.wait(poll_seconds)
+
+
 def run_stream(args: argparse.Namespace) -> int:
     """Start both queries and run until they stop or the process is told to (SIGINT, SIGTERM)."""
     # Stage: the store's indexes first, so a bad MONGO_URI stops the job before Spark starts.
@@ -618,14 +650,7 @@ def run_stream(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     failed = False
     try:
-        while not stopping.is_set():
-            if not tiles_query.isActive and not events_query.isActive:
-                break
-            for query in (tiles_query, events_query):
-                if query.exception() is not None:
-                    failed = True
-                    stopping.set()
-            stopping.wait(1.0)
+        failed = watch_queries([tiles_query, events_query], stopping)
     finally:
         for query in (tiles_query, events_query):
             if query.isActive:

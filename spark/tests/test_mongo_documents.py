@@ -2,7 +2,12 @@
 
 from datetime import UTC, datetime
 
+from bson import decode, encode
+from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.datetime_ms import DatetimeMS
+
 from heatmap.mongo_sink import (
+    date_to_ms,
     dead_letter_document,
     dead_letter_id_of,
     position_document,
@@ -92,3 +97,21 @@ def test_dead_letter_document_has_the_fields_the_api_and_the_pruning_read():
     }
     with_provider = dead_letter_document({**letter, "provider": "mbta"}, letter_id, 41, 2, at)
     assert with_provider["provider"] == "mbta"
+
+
+def test_times_before_year_one_are_stored_as_bson_dates_not_an_overflow():
+    # 0001-01-01T00:00:00+01:00 is valid RFC 3339 and one hour before year 1 in UTC.
+    ms = -62_135_596_800_000 - 3_600_000
+    doc = position_document(
+        {"provider": "sim", "vehicleId": "v", "lat": 1.0, "lon": 2.0, "tsMs": ms}
+    )
+    assert doc["ts"] == DatetimeMS(ms)
+    # The sink's client reads such a date back as DatetimeMS, later ones as datetimes.
+    auto = CodecOptions(datetime_conversion=DatetimeConversion.DATETIME_AUTO)
+    back = decode(encode({"old": doc["ts"], "new": datetime(2025, 10, 4, 10, 0)}), auto)
+    assert date_to_ms(back["old"]) == ms
+    assert date_to_ms(back["new"]) == 1_759_572_000_000
+    first = position_document(
+        {"provider": "sim", "vehicleId": "v", "lat": 1.0, "lon": 2.0, "tsMs": ms + 3_600_000}
+    )
+    assert first["ts"] == datetime(1, 1, 1, tzinfo=UTC)

@@ -21,19 +21,19 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from datetime import UTC
 
+from bson.codec_options import DatetimeConversion  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
+from heatmap.mongo_sink import date_to_ms  # noqa: E402
 from heatmap.rfc3339 import ms_to_iso  # noqa: E402
 from heatmap.settings import env  # noqa: E402
 from heatmap.validate_event import EXTENSION_FIELDS  # noqa: E402
 
 
 def iso(value) -> str:
-    """A BSON date (naive UTC datetime from pymongo) as SPEC 4 prints times."""
-
-    return ms_to_iso(int(value.replace(tzinfo=UTC).timestamp() * 1000))
+    """A BSON date (a datetime, or DatetimeMS before year 1) as SPEC 4 prints times."""
+    return ms_to_iso(date_to_ms(value))
 
 
 def snapshot(db) -> dict:
@@ -73,7 +73,11 @@ def main() -> int:
     parser.add_argument("--expected")
     args = parser.parse_args()
 
-    db = MongoClient(args.mongo_uri, serverSelectionTimeoutMS=5000)[args.mongo_db]
+    db = MongoClient(
+        args.mongo_uri,
+        serverSelectionTimeoutMS=5000,
+        datetime_conversion=DatetimeConversion.DATETIME_AUTO,
+    )[args.mongo_db]
     stored = snapshot(db)
     if args.expected is None:
         print(json.dumps(stored, indent=2))

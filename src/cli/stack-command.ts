@@ -3,7 +3,8 @@
  * local Kafka broker (scripts/kafka-broker.sh), then a producer (the recordings replayed by
  * default, or the simulator), the TypeScript engine consuming every partition of the topic (or,
  * with `--engine spark`, the PySpark job of spark/ writing MongoDB), and the API with the page,
- * and stops them all on Ctrl-C, the broker last.
+ * and stops them all on Ctrl-C, the broker last; a broker that was already running is used and
+ * left running.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -45,27 +46,34 @@ const BROKER_SCRIPT = fileURLToPath(new URL('../../../scripts/kafka-broker.sh', 
 /**
  * Runs the local broker's script, its output going to this process's standard error.
  *
- * @param command - start or stop
+ * @param command - start, stop, or status (which only asks whether the broker runs)
  * @param bootstrap - the first host:port of it gives the broker's port
+ * @returns for status, whether the broker of the script's data folder runs; else true
  * @throws UsageError when the script is missing or fails
  */
-function runBrokerScript(command: 'start' | 'stop', bootstrap: string, logger: Logger): void {
+function runBrokerScript(
+  command: 'start' | 'stop' | 'status',
+  bootstrap: string,
+  logger: Logger,
+): boolean {
   if (!existsSync(BROKER_SCRIPT)) {
     throw new UsageError(
       `no local broker script at ${BROKER_SCRIPT}: run from a checkout, or start Kafka yourself and pass --no-broker`,
     );
   }
   const port = bootstrap.split(',')[0]!.split(':')[1] ?? '9092';
-  logger.info({ command, port }, 'local broker');
+  if (command !== 'status') logger.info({ command, port }, 'local broker');
   const run = spawnSync('bash', [BROKER_SCRIPT, command], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', command === 'status' ? 'ignore' : 'inherit', 'inherit'],
     env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? port },
   });
+  if (command === 'status' && (run.status === 0 || run.status === 3)) return run.status === 0;
   if (run.status !== 0) {
     throw new UsageError(
       `the local broker did not ${command} (scripts/kafka-broker.sh ${command} exited ${run.status}); see its message above`,
     );
   }
+  return true;
 }
 
 /** Builds the `stack` command. */
@@ -73,7 +81,7 @@ export function stackCommand(): Command {
   const command = new Command('stack')
     .summary('run broker, producer, engine and API on Kafka for development (Ctrl-C stops all)')
     .description(
-      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db (or with --engine spark the PySpark job of spark/, writing the MongoDB store of --store mongo), and the API serving the map; Ctrl-C stops them all. The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
+      'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db (or with --engine spark the PySpark job of spark/, writing the MongoDB store of --store mongo), and the API serving the map; Ctrl-C stops them all (a broker that was already running is used and left running). The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
     );
   addFeedOptions(command, ['auto', 'replay', 'sim', ...LIVE_SOURCES])
     .option('--db <file>', 'SQLite file of the store and the checkpoint', '.data/stack.sqlite')
@@ -128,7 +136,14 @@ export function stackCommand(): Command {
     const makeSource = recorded ?? (async () => liveSourceOf(live!, opts));
     if (live !== null) liveSourceOf(live, opts); // checks its options before the broker starts
 
-    if (opts.broker) runBrokerScript('start', choice.kafkaBootstrap, logger);
+    // A broker already running (make kafka, an earlier stack) is used and left running: only
+    // the broker this command starts is stopped with it.
+    const ownsBroker =
+      Boolean(opts.broker) && !runBrokerScript('status', choice.kafkaBootstrap, logger);
+    if (opts.broker && !ownsBroker) {
+      logger.info('local broker already running: used, and left running on exit');
+    }
+    if (ownsBroker) runBrokerScript('start', choice.kafkaBootstrap, logger);
     let stack;
     try {
       stack = await startPipelineStack({
@@ -152,7 +167,7 @@ export function stackCommand(): Command {
           : { runEngine: (signal: AbortSignal) => startSparkJob(sparkJob, signal).done }),
       });
     } catch (err) {
-      if (opts.broker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
+      if (ownsBroker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
       throw err;
     }
     try {
@@ -161,7 +176,7 @@ export function stackCommand(): Command {
         `Mobility Heatmap on Kafka ${choice.kafkaBootstrap} (${choice.kafkaTopic})`,
       );
     } finally {
-      if (opts.broker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
+      if (ownsBroker) runBrokerScript('stop', choice.kafkaBootstrap, logger);
     }
   });
 }

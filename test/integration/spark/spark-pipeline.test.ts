@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Producer } from '@platformatic/kafka';
 import { type Document, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiServer } from '../../../src/api/server.js';
@@ -60,6 +61,30 @@ function inputs(): string[] {
 }
 
 const env = { KAFKA_BOOTSTRAP: KAFKA_TEST_BOOTSTRAP ?? '' };
+
+/**
+ * Appends a source rejection whose reason header is not UTF-8, as a broken producer may send it.
+ * Each engine must keep it as a `decode_error` dead letter; a cast of the header to text in
+ * Spark once handed Arrow bytes it refused, and the job failed on every start.
+ */
+async function appendBadHeader(topic: string): Promise<void> {
+  const producer = new Producer({
+    clientId: 'spark-test',
+    bootstrapBrokers: [KAFKA_TEST_BOOTSTRAP!],
+  });
+  try {
+    const headers = new Map([
+      [Buffer.from('mh-reject-reason'), Buffer.from([0x6e, 0xff, 0xfe, 0xc3])],
+      [Buffer.from('mh-reject-detail'), Buffer.from([0xe2, 0x82])],
+    ]);
+    const value = Buffer.from('{"provider":"sim","vehicleId":"bad-header"}');
+    await producer.send({
+      messages: [{ topic, key: Buffer.from('sim:bad-header'), value, headers }],
+    });
+  } finally {
+    await producer.close();
+  }
+}
 
 /** The job's command line on `topic` into `db`, with its checkpoint in `checkpoint`. */
 function jobArgs(topic: string, db: string, checkpoint: string, extra: string[]): string[] {
@@ -159,6 +184,7 @@ describe.skipIf(
       replay.push('--original-times', '--no-loop');
       const published = await runCli(['produce', 'replay', ...replay, ...inputs()], env);
       expect(published.code, published.stderr).toBe(0);
+      await appendBadHeader(topic);
 
       // What the TypeScript engine stores from the topic: the reference.
       const db = freshDatabase('spark_ts');
@@ -172,6 +198,8 @@ describe.skipIf(
       expect(expected.tiles.length).toBeGreaterThan(50);
       expect(new Set(expected.positions.map((p) => p.provider)).size).toBe(HAVE_RECORDINGS ? 3 : 2);
       expect(expected.deadLetters.length).toBeGreaterThan(10);
+      const badHeader = expected.deadLetters.filter((d) => d.raw.includes('bad-header'));
+      expect(badHeader.map((d) => d.reason)).toEqual(['decode_error']);
     });
 
     it('stores what the TypeScript engine stores, and the API answers the same', async () => {
