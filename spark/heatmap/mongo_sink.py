@@ -43,7 +43,8 @@ DUPLICATE_KEY = 11000
 
 log = logging.getLogger("heatmap.mongo")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_FIRST_DATETIME_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z, the first time a datetime holds
+#: 0001-01-01T00:00:00Z in epoch milliseconds, the first time a Python datetime holds.
+_FIRST_DATETIME_MS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
 
 
 def ms_to_date(ms: int) -> datetime | DatetimeMS:

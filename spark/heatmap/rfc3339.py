@@ -32,7 +32,10 @@ def _digits(text: str, at: int, count: int) -> int:
 def days_from_civil(year: int, month: int, day: int) -> int:
     """Days from 1970-01-01 to a date of the proleptic Gregorian calendar (any year)."""
     y = year - 1 if month <= 2 else year
-    era = y // 400  # floor division: eras before year 0 count down
+    # Howard Hinnant's days_from_civil, written for C's division that truncates: Python's //
+    # floors, so the era of a year before 0 needs no correction (with one, it came out an era
+    # too low for some dates).
+    era = y // 400
     yoe = y - era * 400
     doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
@@ -42,7 +45,7 @@ def days_from_civil(year: int, month: int, day: int) -> int:
 def civil_from_days(days: int) -> tuple[int, int, int]:
     """The (year, month, day) of a count of days from 1970-01-01."""
     z = days + 719_468
-    era = z // 146_097
+    era = z // 146_097  # floor division, as in days_from_civil
     doe = z - era * 146_097
     yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
     doy = doe - (365 * yoe + yoe // 4 - yoe // 100)

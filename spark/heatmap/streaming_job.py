@@ -114,8 +114,8 @@ def validate_values(values: pd.Series, reasons: pd.Series, details: pd.Series) -
     rows = []
     for value, reason_bytes, detail_bytes in zip(values, reasons, details, strict=True):
         if reason_bytes is not None:
-            reason = _utf8(reason_bytes)
-            detail = _utf8(detail_bytes)
+            reason = header_to_text(reason_bytes)
+            detail = header_to_text(detail_bytes)
             known = reason in REJECT_REASONS
             rows.append(
                 {
@@ -153,7 +153,7 @@ def validate_values(values: pd.Series, reasons: pd.Series, details: pd.Series) -
     return frame
 
 
-def _utf8(header: bytes | None) -> str:
+def header_to_text(header: bytes | None) -> str:
     """A header value as text; a missing value is empty, as in src/log/kafka-log.ts."""
     return "" if header is None else bytes(header).decode("utf-8", errors="replace")
 
@@ -196,8 +196,10 @@ def read_kafka(spark: SparkSession, args: argparse.Namespace) -> DataFrame:
     def header(name: str):
         found = F.filter(F.col("headers"), lambda h: h["key"] == F.lit(name))
         # Left as bytes: validate_values decodes them (invalid UTF-8 must not fail the query).
-        # A header present with a null value counts as empty, as in src/log/kafka-log.ts.
-        return F.when(F.size(found) > 0, F.coalesce(found[0]["value"], F.lit(bytearray())))
+        # As in src/log/kafka-log.ts, a header present with a null value counts as empty, and
+        # of a header sent twice the last counts.
+        last = F.element_at(found, -1)["value"]
+        return F.when(F.size(found) > 0, F.coalesce(last, F.lit(bytearray())))
 
     return (
         reader.load()
@@ -578,6 +580,15 @@ def add_job_package(spark: SparkSession) -> str:
 
 def watch_queries(queries: list[Any], stopping: threading.Event, poll_seconds: float = 1.0) -> bool:
     """Wait until every query has stopped, one has failed, or ``stopping`` is set.
+
+    Parameters
+    ----------
+    queries : list of pyspark.sql.streaming.StreamingQuery
+        The job's queries.
+    stopping : threading.Event
+        Set by the signal handler on SIGINT or SIGTERM.
+    poll_seconds : float
+        The time between two looks at the queries.
 
     Returns
     -------

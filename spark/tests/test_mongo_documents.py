@@ -3,13 +3,13 @@
 from datetime import UTC, datetime
 
 from bson import decode, encode
-from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.datetime_ms import DatetimeMS
 
 from heatmap.mongo_sink import (
     date_to_ms,
     dead_letter_document,
     dead_letter_id_of,
+    open_client,
     position_document,
     tile_document,
 )
@@ -106,9 +106,13 @@ def test_times_before_year_one_are_stored_as_bson_dates_not_an_overflow():
         {"provider": "sim", "vehicleId": "v", "lat": 1.0, "lon": 2.0, "tsMs": ms}
     )
     assert doc["ts"] == DatetimeMS(ms)
-    # The sink's client reads such a date back as DatetimeMS, later ones as datetimes.
-    auto = CodecOptions(datetime_conversion=DatetimeConversion.DATETIME_AUTO)
-    back = decode(encode({"old": doc["ts"], "new": datetime(2025, 10, 4, 10, 0)}), auto)
+    # The sink's client reads such a date back as DatetimeMS, later ones as datetimes (with
+    # pymongo's default it fails: "year 0 is out of range").
+    client = open_client("mongodb://127.0.0.1:1")  # never connects: only its options are used
+    back = decode(
+        encode({"old": doc["ts"], "new": datetime(2025, 10, 4, 10, 0)}), client.codec_options
+    )
+    client.close()
     assert date_to_ms(back["old"]) == ms
     assert date_to_ms(back["new"]) == 1_759_572_000_000
     first = position_document(

@@ -36,10 +36,14 @@ sys.path.insert(0, TOOLS_DIR)
 from compare_engines import centroids_close  # noqa: E402
 from store_snapshot import snapshot  # noqa: E402
 
+from heatmap.mongo_sink import open_client  # noqa: E402
 from heatmap.settings import env  # noqa: E402
 
-# validation-reasons needs --now (a future timestamp), which a streaming job cannot be given.
-DEFAULT_CASES = tuple(c for c in sorted(os.listdir(CASES_DIR)) if c != "validation-reasons")
+#: Cases the streaming job cannot meet, and why: validation-reasons needs --now (a future
+#: timestamp), which a streaming job cannot be given; times-before-year-one holds reports dated
+#: before 1970, late in Spark's first micro-batch (spark/README.md, Limitations).
+LEFT_OUT = ("validation-reasons", "times-before-year-one")
+DEFAULT_CASES = tuple(c for c in sorted(os.listdir(CASES_DIR)) if c not in LEFT_OUT)
 
 
 def run_case(case: str, run_id: str, master: str) -> bool:
@@ -66,9 +70,7 @@ def run_case(case: str, run_id: str, master: str) -> bool:
             return False
 
     # Stage: what the store holds, against expected.json.
-    from pymongo import MongoClient
-
-    client = MongoClient(env("MONGO_URI"), serverSelectionTimeoutMS=5000)
+    client = open_client(env("MONGO_URI"))
     stored = snapshot(client[database])
     client.drop_database(database)
     client.close()

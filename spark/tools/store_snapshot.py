@@ -22,10 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-from bson.codec_options import DatetimeConversion  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
-
-from heatmap.mongo_sink import date_to_ms  # noqa: E402
+from heatmap.mongo_sink import date_to_ms, open_client  # noqa: E402
 from heatmap.rfc3339 import ms_to_iso  # noqa: E402
 from heatmap.settings import env  # noqa: E402
 from heatmap.validate_event import EXTENSION_FIELDS  # noqa: E402
@@ -73,11 +70,7 @@ def main() -> int:
     parser.add_argument("--expected")
     args = parser.parse_args()
 
-    db = MongoClient(
-        args.mongo_uri,
-        serverSelectionTimeoutMS=5000,
-        datetime_conversion=DatetimeConversion.DATETIME_AUTO,
-    )[args.mongo_db]
+    db = open_client(args.mongo_uri)[args.mongo_db]
     stored = snapshot(db)
     if args.expected is None:
         print(json.dumps(stored, indent=2))

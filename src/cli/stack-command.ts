@@ -43,43 +43,66 @@ import {
 /** The broker script of a checkout (dist/src/cli is three folders below the repository root). */
 const BROKER_SCRIPT = fileURLToPath(new URL('../../../scripts/kafka-broker.sh', import.meta.url));
 
-/**
- * Runs the local broker's script, its output going to this process's standard error.
- *
- * @param command - start, stop, or status (which only asks whether the broker runs)
- * @param bootstrap - the first host:port of it gives the broker's port
- * @returns for status, whether the broker of the script's data folder runs; else true
- * @throws UsageError when the script is missing or fails
- */
-function runBrokerScript(
-  command: 'start' | 'stop' | 'status',
-  bootstrap: string,
-  logger: Logger,
-): boolean {
+/** The broker script's environment: KAFKA_PORT from the first host:port of `bootstrap`. */
+function brokerScriptEnv(bootstrap: string): NodeJS.ProcessEnv {
+  const port = bootstrap.split(',')[0]!.split(':')[1] ?? '9092';
+  return { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? port };
+}
+
+/** @throws UsageError when the checkout has no broker script (an installed package) */
+function checkBrokerScript(): void {
   if (!existsSync(BROKER_SCRIPT)) {
     throw new UsageError(
       `no local broker script at ${BROKER_SCRIPT}: run from a checkout, or start Kafka yourself and pass --no-broker`,
     );
   }
-  const port = bootstrap.split(',')[0]!.split(':')[1] ?? '9092';
-  if (command !== 'status') logger.info({ command, port }, 'local broker');
+}
+
+/**
+ * Runs the local broker's script, its output going to this process's standard error.
+ *
+ * @param command - start or stop
+ * @param bootstrap - the first host:port of it gives the broker's port
+ * @throws UsageError when the script is missing or fails
+ */
+function runBrokerScript(command: 'start' | 'stop', bootstrap: string, logger: Logger): void {
+  checkBrokerScript();
+  const env = brokerScriptEnv(bootstrap);
+  logger.info({ command, port: env.KAFKA_PORT }, 'local broker');
   const run = spawnSync('bash', [BROKER_SCRIPT, command], {
-    stdio: ['ignore', command === 'status' ? 'ignore' : 'inherit', 'inherit'],
-    env: { ...process.env, KAFKA_PORT: process.env.KAFKA_PORT ?? port },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
   });
-  if (command === 'status' && (run.status === 0 || run.status === 3)) return run.status === 0;
   if (run.status !== 0) {
     throw new UsageError(
       `the local broker did not ${command} (scripts/kafka-broker.sh ${command} exited ${run.status}); see its message above`,
     );
   }
-  return true;
+}
+
+/**
+ * Whether the local broker (the one scripts/kafka-broker.sh keeps in its data folder) runs.
+ *
+ * @throws UsageError when the script is missing or cannot tell (it then says why)
+ */
+function isLocalBrokerRunning(bootstrap: string): boolean {
+  checkBrokerScript();
+  const run = spawnSync('bash', [BROKER_SCRIPT, 'status'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: brokerScriptEnv(bootstrap),
+  });
+  if (run.status === 0 || run.status === 3) return run.status === 0;
+  throw new UsageError(
+    `cannot tell whether the local broker runs (scripts/kafka-broker.sh status exited ${run.status}); see its message above, or start Kafka yourself and pass --no-broker`,
+  );
 }
 
 /** Builds the `stack` command. */
 export function stackCommand(): Command {
   const command = new Command('stack')
-    .summary('run broker, producer, engine and API on Kafka for development (Ctrl-C stops all)')
+    .summary(
+      'run broker, producer, engine and API on Kafka for development (Ctrl-C stops what it started)',
+    )
     .description(
       'Starts the local Kafka broker (make kafka), a producer publishing to the topic (a live API when its keys are set: MBTA_API_KEY, or OPENSKY_CLIENT_ID and OPENSKY_CLIENT_SECRET; else the recordings replayed, or --source sim|mbta|opensky|gtfsrt), the TypeScript engine consuming every partition into the store of --db (or with --engine spark the PySpark job of spark/, writing the MongoDB store of --store mongo), and the API serving the map; Ctrl-C stops them all (a broker that was already running is used and left running). The engine resumes from its checkpoint in --db; --fresh starts the store anew and reads the topic from its start.',
     );
@@ -138,10 +161,9 @@ export function stackCommand(): Command {
 
     // A broker already running (make kafka, an earlier stack) is used and left running: only
     // the broker this command starts is stopped with it.
-    const ownsBroker =
-      Boolean(opts.broker) && !runBrokerScript('status', choice.kafkaBootstrap, logger);
+    const ownsBroker = Boolean(opts.broker) && !isLocalBrokerRunning(choice.kafkaBootstrap);
     if (opts.broker && !ownsBroker) {
-      logger.info('local broker already running: used, and left running on exit');
+      logger.info({ bootstrap: choice.kafkaBootstrap, leftRunning: true }, 'local broker reused');
     }
     if (ownsBroker) runBrokerScript('start', choice.kafkaBootstrap, logger);
     let stack;

@@ -57,7 +57,7 @@ describe.skipIf(KAFKA_TEST_BOOTSTRAP === undefined)(
           if (answer?.ok)
             vehicles = ((await answer.json()) as { features: unknown[] }).features.length;
         }
-        expect(stderr).toContain('local broker already running');
+        expect(stderr).toContain('local broker reused');
       } finally {
         child.kill('SIGINT');
       }
