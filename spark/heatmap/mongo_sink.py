@@ -8,8 +8,9 @@ whole collection for any other filter (a backfill of thousands of tiles took min
 
 Tiles are written as totals with ``$set`` (never ``$inc``), so a micro-batch re-run after a crash
 ends in the same documents; a latest position is replaced only by a newer report (a conditional
-upsert on ``ts``), and the duplicate-key error of two upserts racing on a new vehicle is retried,
-never surfaced; dead letters are inserted under ids that name their micro-batch, so a re-run
+upsert on ``ts``; a vehicle not yet stored is inserted, as an upsert that finds nothing scans the
+collection on FerretDB), and the duplicate-key error of two writers racing on a new vehicle or
+tile is retried, never surfaced; dead letters are inserted under ids that name their micro-batch, so a re-run
 inserts nothing new.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -224,8 +226,12 @@ def ensure_indexes(db: Any) -> dict[str, bool]:
     return {"ttl": ttl, "geo": geo}
 
 
-def write_tiles(db: Any, tiles: Iterable[dict[str, Any]]) -> int:
-    """Upsert tile totals by identity in one unordered bulk write (``$set``, never ``$inc``).
+def write_tiles(db: Any, tiles: Iterable[dict[str, Any]], attempts: int = 3) -> int:
+    """Upsert tile totals by identity in unordered bulk writes (``$set``, never ``$inc``).
+
+    Two writers upserting one new tile at once race on its id (MongoDB retries such an upsert
+    itself; FerretDB answers E11000): the tile exists then, and the whole batch is sent again,
+    which sets the same totals, as src/store/mongo-store.ts does.
 
     Returns
     -------
@@ -237,19 +243,23 @@ def write_tiles(db: Any, tiles: Iterable[dict[str, Any]]) -> int:
         fields = tile_document(tile)
         tile_id = fields.pop("_id")
         updates.append({"q": {"_id": tile_id}, "u": {"$set": fields}, "upsert": True})
-    errors = update_unordered(db, TILES, updates)
-    if errors:
-        raise write_errors(errors)
+    for attempt in range(1, attempts + 1):
+        errors = update_unordered(db, TILES, updates)
+        if not errors:
+            break
+        raced = all(e.get("code") == DUPLICATE_KEY for e in errors)
+        if not raced or attempt == attempts:
+            raise write_errors(errors)
     return len(updates)
 
 
 def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int = 5) -> int:
     """Upsert latest positions that are newer than the stored ones; never back in time.
 
-    A stored report at least as new makes the conditional upsert try an insert, which the
-    unique index refuses with E11000: that report stays, as SPEC 3 wants. Two writers inserting
-    one new vehicle at once race the same way; the loser is tried again, as an update that
-    applies only when it is still newer.
+    A stored report at least as new stays, as SPEC 3 wants: it is left out before the write, and
+    a report stored by another writer in the meantime makes the conditional upsert try an
+    insert, which the unique index refuses with E11000. Two writers inserting one new vehicle at
+    once race the same way. Either way the positions are read and tried again.
 
     Parameters
     ----------
@@ -262,34 +272,36 @@ def write_positions(db: Any, positions: Iterable[dict[str, Any]], attempts: int 
         How many positions were offered to the store.
     """
     docs = [position_document(p) for p in positions]
-    # Reports no newer than the stored ones (a vehicle polled again, a batch run again after a
-    # crash) are left out first, by one read of their ids: no write is sent that would not
-    # apply, and the conditional upserts below fail only when another writer races.
-    pending = _still_newer(db, docs)
+    pending = docs
     for _attempt in range(attempts):
+        # Reports no newer than the stored ones (a vehicle polled again, a batch run again after
+        # a crash) are left out, by one read of their ids: no write is sent that would not apply.
+        # New vehicles are inserted (an upsert that finds nothing scans the collection on
+        # FerretDB 1.24); the others are updated only over an older report.
+        stored = _stored_ts(db, [d["_id"] for d in pending])
+        pending = [d for d in pending if stored.get(d["_id"], -math.inf) < date_to_ms(d["ts"])]
         if not pending:
             return len(docs)
         updates = []
         for doc in pending:
-            fields = {k: v for k, v in doc.items() if k != "_id"}
-            update: dict[str, Any] = {"$set": fields}
+            if doc["_id"] not in stored:
+                continue
+            update: dict[str, Any] = {"$set": _without_id(doc)}
             absent = {name: "" for name in EXTENSION_FIELDS if name not in doc}
             if absent:
                 # A newer report replaces the whole position: extensions it lacks are removed.
                 update["$unset"] = absent
             query = {"_id": doc["_id"], "ts": {"$lt": doc["ts"]}}
             updates.append({"q": query, "u": update, "upsert": True})
-        errors = update_unordered(db, POSITIONS, updates)
+        errors = insert_unordered(db, POSITIONS, [d for d in pending if d["_id"] not in stored])
+        errors += update_unordered(db, POSITIONS, updates)
         if not errors:
             return len(docs)
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise write_errors(errors)
-        # Some servers (FerretDB) stop an unordered bulk at its first error, so every write is
-        # checked again, not only those the error names.
-        pending = _still_newer(db, pending)
-    if pending:
-        raise RuntimeError(f"positions kept racing with other writers after {attempts} tries")
-    return len(docs)
+        # Another writer stored one of these vehicles first. Some servers (FerretDB) stop an
+        # unordered command at its first error, so every position is checked again.
+    raise RuntimeError(f"positions kept racing with other writers after {attempts} tries")
 
 
 #: Writes of one update command at most (WRITES_PER_COMMAND of src/store/mongo-store.ts).
@@ -318,17 +330,31 @@ def update_unordered(
 
 
 def write_errors(errors: list) -> BulkWriteError:
-    """The write errors of ``update_unordered`` as pymongo's exception of a failed bulk write."""
+    """Write errors of ``insert_unordered`` and ``update_unordered`` as pymongo's exception."""
     return BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
 
 
-def _still_newer(db: Any, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Of positions, those newer than what is stored now (all of them for new vehicles)."""
-    ids = [d["_id"] for d in docs]
-    stored = {
-        s["_id"]: date_to_ms(s["ts"]) for s in db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})
-    }
-    return [d for d in docs if d["_id"] not in stored or stored[d["_id"]] < date_to_ms(d["ts"])]
+def insert_unordered(
+    db: Any, collection: str, docs: list[dict], chunk: int = WRITES_PER_COMMAND
+) -> list:
+    """Run inserts as unordered ``insert`` commands of at most ``chunk``; return their errors."""
+    errors: list = []
+    for start in range(0, len(docs), chunk):
+        part = docs[start : start + chunk]
+        reply = db.command({"insert": collection, "documents": part, "ordered": False})
+        for error in reply.get("writeErrors", []):
+            errors.append({**error, "index": error.get("index", 0) + start})
+    return errors
+
+
+def _stored_ts(db: Any, ids: list[str]) -> dict[str, int]:
+    """The stored report time (epoch ms) of the positions of ``ids`` that exist."""
+    found = db[POSITIONS].find({"_id": {"$in": ids}}, {"ts": 1})
+    return {s["_id"]: date_to_ms(s["ts"]) for s in found}
+
+
+def _without_id(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "_id"}
 
 
 def next_commit_seq(db: Any, attempts: int = 3) -> int:
