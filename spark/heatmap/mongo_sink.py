@@ -320,10 +320,24 @@ def update_unordered(
     has write errors without ``n`` and ``nModified``, and pymongo 4.20's bulk_write then fails
     with a KeyError instead of reporting the duplicate-key errors this sink expects.
     """
+    return _unordered_in_parts(db, "update", "updates", collection, updates, chunk)
+
+
+def insert_unordered(
+    db: Any, collection: str, docs: list[dict], chunk: int = WRITES_PER_COMMAND
+) -> list:
+    """Run inserts as unordered ``insert`` commands of at most ``chunk``; return their errors."""
+    return _unordered_in_parts(db, "insert", "documents", collection, docs, chunk)
+
+
+def _unordered_in_parts(
+    db: Any, verb: str, field: str, collection: str, items: list[dict], chunk: int
+) -> list:
+    # Each part is one command; the errors' indexes are made to count from the first item.
     errors: list = []
-    for start in range(0, len(updates), chunk):
-        part = updates[start : start + chunk]
-        reply = db.command({"update": collection, "updates": part, "ordered": False})
+    for start in range(0, len(items), chunk):
+        part = items[start : start + chunk]
+        reply = db.command({verb: collection, field: part, "ordered": False})
         for error in reply.get("writeErrors", []):
             errors.append({**error, "index": error.get("index", 0) + start})
     return errors
@@ -332,19 +346,6 @@ def update_unordered(
 def write_errors(errors: list) -> BulkWriteError:
     """Write errors of ``insert_unordered`` and ``update_unordered`` as pymongo's exception."""
     return BulkWriteError({"writeErrors": errors, "nInserted": 0, "nUpserted": 0})
-
-
-def insert_unordered(
-    db: Any, collection: str, docs: list[dict], chunk: int = WRITES_PER_COMMAND
-) -> list:
-    """Run inserts as unordered ``insert`` commands of at most ``chunk``; return their errors."""
-    errors: list = []
-    for start in range(0, len(docs), chunk):
-        part = docs[start : start + chunk]
-        reply = db.command({"insert": collection, "documents": part, "ordered": False})
-        for error in reply.get("writeErrors", []):
-            errors.append({**error, "index": error.get("index", 0) + start})
-    return errors
 
 
 def _stored_ts(db: Any, ids: list[str]) -> dict[str, int]:

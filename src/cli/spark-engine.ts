@@ -45,6 +45,19 @@ export interface RunningSparkJob {
 }
 
 /**
+ * The job's checkpoint folder when `stack` is given none: one per database and topic, so that a
+ * stack on another --mongo-db or --kafka-topic does not resume from offsets another database
+ * was fed from (its new database would miss everything before them).
+ *
+ * @param mongoDb - the database the job writes
+ * @param topic - the topic it reads
+ * @returns `.data/stack-spark-checkpoint/<mongoDb>.<topic>`
+ */
+export function defaultSparkCheckpoint(mongoDb: string, topic: string): string {
+  return `.data/stack-spark-checkpoint/${mongoDb}.${topic}`;
+}
+
+/**
  * Checks that the chosen engine and store go together: the job writes MongoDB only.
  *
  * @param engine - the value of --engine

@@ -24,6 +24,7 @@ import {
 import { addKafkaOptions, logChoiceOf } from './log-options.js';
 import { startPipelineStack } from './pipeline-stack.js';
 import {
+  defaultSparkCheckpoint,
   ENGINE_KINDS,
   sparkJobCommand,
   startSparkJob,
@@ -120,8 +121,7 @@ export function stackCommand(): Command {
     )
     .option(
       '--spark-checkpoint <dir>',
-      'with --engine spark: the job checkpoint folder',
-      '.data/stack-spark-checkpoint',
+      'with --engine spark: the job checkpoint folder (default: .data/stack-spark-checkpoint/<mongo db>.<topic>)',
     );
   addStoreOptions(addKafkaOptions(addLiveSourceOptions(command)));
   return addEngineSettingOptions(addServeOptions(command)).action(async (opts) => {
@@ -144,7 +144,9 @@ export function stackCommand(): Command {
             mongoDb: storeChoice.mongoDb,
             settings: engineSettingsOf(opts),
             triggerMs: opts.triggerMs as number,
-            checkpoint: opts.sparkCheckpoint as string,
+            checkpoint:
+              (opts.sparkCheckpoint as string | undefined) ??
+              defaultSparkCheckpoint(storeChoice.mongoDb, choice.kafkaTopic),
           }
         : null;
     if (sparkJob !== null) sparkJobCommand(sparkJob); // checks spark/.venv before anything starts

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import {
+  defaultSparkCheckpoint,
   sparkJobCommand,
   validateEngineChoice,
   type SparkJobOptions,
@@ -40,6 +41,18 @@ function jobOptions(sparkDir: string): SparkJobOptions {
 
 afterEach(() => {
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('defaultSparkCheckpoint', () => {
+  it('gives each database and topic a checkpoint of its own', () => {
+    const folders = [
+      defaultSparkCheckpoint('mobility', 'mobility.positions.v1'),
+      defaultSparkCheckpoint('trial', 'mobility.positions.v1'),
+      defaultSparkCheckpoint('mobility', 'other'),
+    ];
+    expect(new Set(folders).size).toBe(3);
+    expect(folders[0]).toBe('.data/stack-spark-checkpoint/mobility.mobility.positions.v1');
+  });
 });
 
 describe('validateEngineChoice', () => {
