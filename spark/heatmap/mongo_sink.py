@@ -10,8 +10,8 @@ Tiles are written as totals with ``$set`` (never ``$inc``), so a micro-batch re-
 ends in the same documents; a latest position is replaced only by a newer report (a conditional
 upsert on ``ts``; a vehicle not yet stored is inserted, as an upsert that finds nothing scans the
 collection on FerretDB), and the duplicate-key error of two writers racing on a new vehicle or
-tile is retried, never surfaced; dead letters are inserted under ids that name their micro-batch, so a re-run
-inserts nothing new.
+tile is retried, never surfaced; dead letters are inserted under ids that name their
+micro-batch, so a re-run inserts nothing new.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import {
   KAFKA_TEST_BOOTSTRAP,
   testBroker,
 } from '../../support/kafka.js';
+import { freePort } from '../../support/ports.js';
 import { REPO_ROOT } from '../../support/recordings.js';
 import { CLI } from '../cli-support.js';
 
@@ -27,7 +28,7 @@ describe.skipIf(KAFKA_TEST_BOOTSTRAP === undefined)(
   `stack on a running broker (${KAFKA_SKIP_NOTE})`,
   () => {
     it('uses the running broker, serves positions from it, and leaves it running on Ctrl-C', async () => {
-      const port = 20_000 + (process.pid % 10_000);
+      const port = await freePort();
       const args = [CLI, 'stack', '--source', 'sim', '--vehicles', '20', '--port', String(port)];
       args.push('--kafka-bootstrap', KAFKA_TEST_BOOTSTRAP!, '--kafka-topic', freshTopic('stack'));
       args.push('--db', join(dir, 'stack.sqlite'), '--trigger-ms', '200');
